@@ -1,0 +1,5 @@
+import type { Command } from '../cli.js';
+import { demoCommand } from './demo.js';
+
+/** Every top-level `proj` command, in the order --help lists them. Add new commands here. */
+export const commands: Command[] = [demoCommand];
