@@ -1,0 +1,171 @@
+import type * as ort from 'onnxruntime-node';
+import { encodeModel } from '../onnx/codec.js';
+import type { ModelProto } from '../onnx/types.js';
+import { Graph } from '../graph/graph.js';
+import { type ToModelOptions, toModel } from '../graph/to-model.js';
+import type { Value } from '../graph/value.js';
+import { type DType, dtypeFromOnnxCode } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
+import { FeedError, SessionError } from './errors.js';
+import { type SessionOptions, acquireSession, releaseSession } from './session.js';
+
+/** Named input tensors. */
+export type Feeds = Record<string, Tensor>;
+
+/** Name, dtype and shape of a model input or output (`null` dims are unknown, strings symbolic). */
+export interface IOSpec {
+  name: string;
+  dtype: DType | null;
+  shape: (number | string | null)[] | null;
+}
+
+/** Options of {@link compile}. */
+export interface CompileOptions extends SessionOptions {
+  /** For graphs: outputs to compute (default: the graph's declared outputs). */
+  outputs?: Record<string, Value> | ReadonlyMap<string, Value>;
+  /** For graphs: parameters become inputs to feed (see {@link ToModelOptions.paramsAsInputs}). */
+  paramsAsInputs?: ToModelOptions['paramsAsInputs'];
+}
+
+/**
+ * A compiled model: call it with named tensors, get named tensors back. Backed by one (cached)
+ * ONNX Runtime InferenceSession; call {@link CompiledGraph.dispose} when done.
+ */
+export interface CompiledGraph {
+  (feeds: Feeds): Promise<Record<string, Tensor>>;
+  /** Same as calling it; `outputs` restricts which outputs are fetched. */
+  run(feeds: Feeds, options?: { outputs?: readonly string[] }): Promise<Record<string, Tensor>>;
+  readonly inputs: readonly IOSpec[];
+  readonly outputs: readonly IOSpec[];
+  /** The serialised model the session runs. */
+  readonly model: Uint8Array;
+  /** The underlying session (for advanced use: profiling, metadata). */
+  readonly session: ort.InferenceSession;
+  /** Release this handle's session reference. Further calls throw. */
+  dispose(): Promise<void>;
+}
+
+function specsOf(model: ModelProto, which: 'input' | 'output', exclude: ReadonlySet<string>): IOSpec[] {
+  return model.graph[which]
+    .filter((vi) => !exclude.has(vi.name))
+    .map((vi) => {
+      const tt = vi.type?.tensorType;
+      let dtype: DType | null = null;
+      try {
+        dtype = tt ? dtypeFromOnnxCode(tt.elemType) : null;
+      } catch {
+        dtype = null;
+      }
+      const shape = tt?.shape ? tt.shape.dim.map((d) => d.dimValue ?? d.dimParam ?? null) : null;
+      return { name: vi.name, dtype, shape };
+    });
+}
+
+/** Check feeds against the input specs; the error lists every problem and the expected signature. */
+export function validateFeeds(specs: readonly IOSpec[], feeds: Feeds, what = 'model'): void {
+  const problems: string[] = [];
+  const names = new Set(specs.map((s) => s.name));
+  for (const s of specs) {
+    const t = feeds[s.name];
+    if (t === undefined) {
+      problems.push(`missing input '${s.name}'`);
+      continue;
+    }
+    if (!(t instanceof Tensor)) {
+      problems.push(`input '${s.name}' must be a Tensor, got ${typeof t}`);
+      continue;
+    }
+    if (s.dtype && t.dtype !== s.dtype) problems.push(`input '${s.name}' must be ${s.dtype}, got ${t.dtype}`);
+    if (s.shape) {
+      if (t.rank !== s.shape.length) {
+        problems.push(`input '${s.name}' must have rank ${s.shape.length} [${s.shape.join(', ')}], got [${t.shape.join(', ')}]`);
+      } else {
+        s.shape.forEach((d, i) => {
+          if (typeof d === 'number' && t.shape[i] !== d) {
+            problems.push(`input '${s.name}' dimension ${i} must be ${d}, got ${t.shape[i]} (shape [${t.shape.join(', ')}])`);
+          }
+        });
+      }
+    }
+  }
+  for (const k of Object.keys(feeds)) if (!names.has(k)) problems.push(`unknown input '${k}'`);
+  if (problems.length) {
+    const sig = specs.map((s) => `${s.name}: ${s.dtype ?? '?'}[${(s.shape ?? ['?']).join(', ')}]`).join('; ');
+    throw new FeedError(`Bad feeds for ${what}: ${problems.join('; ')}. Expected inputs: ${sig}.`);
+  }
+}
+
+/**
+ * Compile a {@link Graph} (or an ONNX ModelProto / serialised model bytes) into a callable backed by an ONNX
+ * Runtime session. Sessions are cached: compiling the same model with the same options twice shares one.
+ *
+ * @example
+ * ```ts
+ * const f = await compile(g, { intraOpNumThreads: 2 });
+ * const { y } = await f({ x: Tensor.randn([8, 512], { seed: 1 }) });
+ * await f.dispose();
+ * ```
+ */
+export async function compile(source: Graph | ModelProto | Uint8Array, options: CompileOptions = {}): Promise<CompiledGraph> {
+  let model: ModelProto | null = null;
+  let bytes: Uint8Array;
+  let label = 'model';
+  if (source instanceof Graph) {
+    model = toModel(source, { outputs: options.outputs, paramsAsInputs: options.paramsAsInputs });
+    bytes = encodeModel(model);
+    label = `graph '${source.name}'`;
+  } else if (source instanceof Uint8Array) {
+    bytes = source;
+  } else {
+    model = source;
+    bytes = encodeModel(source);
+  }
+  const { session, key } = await acquireSession(bytes, options);
+  // Specs: from the ModelProto when we have it (exact dtypes and dims), else from the session's metadata.
+  const inputs: IOSpec[] = model
+    ? specsOf(model, 'input', new Set(model.graph.initializer.map((t) => t.name)))
+    : session.inputNames.map((name, i) => metaSpec(name, session.inputMetadata?.[i]));
+  const outputs: IOSpec[] = model
+    ? specsOf(model, 'output', new Set())
+    : session.outputNames.map((name, i) => metaSpec(name, session.outputMetadata?.[i]));
+  let disposed = false;
+  const run = async (feeds: Feeds, runOptions: { outputs?: readonly string[] } = {}) => {
+    if (disposed) throw new SessionError(`${label} was disposed; compile it again.`);
+    validateFeeds(inputs, feeds, label);
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [k, t] of Object.entries(feeds)) ortFeeds[k] = t.toOrt();
+    let result: ort.InferenceSession.ReturnType;
+    try {
+      result = runOptions.outputs ? await session.run(ortFeeds, [...runOptions.outputs]) : await session.run(ortFeeds);
+    } catch (e) {
+      throw new SessionError(`ONNX Runtime failed running ${label}: ${(e as Error).message}`, { cause: e });
+    }
+    const out: Record<string, Tensor> = {};
+    for (const [k, v] of Object.entries(result)) out[k] = Tensor.fromOrt(v);
+    return out;
+  };
+  const fn = ((feeds: Feeds) => run(feeds)) as CompiledGraph;
+  Object.assign(fn, {
+    run,
+    inputs,
+    outputs,
+    model: bytes,
+    session,
+    dispose: async () => {
+      if (disposed) return;
+      disposed = true;
+      await releaseSession(key, session);
+    },
+  });
+  return fn;
+}
+
+function metaSpec(name: string, meta: ort.InferenceSession.ValueMetadata | undefined): IOSpec {
+  if (!meta || !meta.isTensor) return { name, dtype: null, shape: null };
+  const known: readonly string[] = ['float32', 'float64', 'float16', 'int8', 'int32', 'int64', 'uint8', 'bool'];
+  return {
+    name,
+    dtype: known.includes(meta.type) ? (meta.type as DType) : null,
+    shape: meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' ? d : null)),
+  };
+}

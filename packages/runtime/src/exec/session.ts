@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { ExecutionProviderError, SessionError } from './errors.js';
+
+/** Where a compiled graph runs. `webgpu` needs a GPU with Vulkan; `cuda` needs ONNX Runtime's CUDA libraries. */
+export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
+
+/** ONNX Runtime graph optimisation level. */
+export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+/** Session options shared by {@link compile} and the worker pool. */
+export interface SessionOptions {
+  /** Execution provider (default 'cpu'). */
+  executionProvider?: ExecutionProvider;
+  /** GPU index for webgpu / cuda (default 0). */
+  deviceId?: number;
+  /**
+   * Intra-op threads of this session's own pool (default: the machine's available parallelism). Each session
+   * owns a pool: lower it when several sessions run at once, or they oversubscribe the cores.
+   */
+  intraOpNumThreads?: number;
+  /** Optimisation level (default 'all'). */
+  optimizationLevel?: OptimizationLevel;
+  /** ONNX Runtime's CPU memory arena (default true). Turning it off can speed up training steps. */
+  enableCpuMemArena?: boolean;
+  /** Share one session between identical models + options (default true). */
+  cache?: boolean;
+}
+
+interface CacheEntry {
+  session: Promise<ort.InferenceSession>;
+  refs: number;
+}
+
+const cache = new Map<string, CacheEntry>();
+
+/** Execution providers this onnxruntime-node build offers (bundled ones can still fail without the hardware). */
+export function availableExecutionProviders(): { name: string; bundled: boolean }[] {
+  return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
+}
+
+function ortOptions(o: SessionOptions): ort.InferenceSession.SessionOptions {
+  const ep = o.executionProvider ?? 'cpu';
+  const supported = ort.listSupportedBackends();
+  const entry = supported.find((b) => b.name === ep);
+  if (!entry) {
+    throw new ExecutionProviderError(
+      `Execution provider '${ep}' is not in this onnxruntime-node build (available: ${supported.map((b) => b.name).join(', ')}). Use 'cpu'.`,
+    );
+  }
+  const providers: ort.InferenceSession.ExecutionProviderConfig[] =
+    ep === 'cpu' ? ['cpu'] : [{ name: ep, deviceId: o.deviceId ?? 0 } as ort.InferenceSession.ExecutionProviderConfig];
+  return {
+    executionProviders: providers,
+    intraOpNumThreads: o.intraOpNumThreads ?? availableParallelism(),
+    interOpNumThreads: 1,
+    graphOptimizationLevel: o.optimizationLevel ?? 'all',
+    enableCpuMemArena: o.enableCpuMemArena ?? true,
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
+  };
+}
+
+function explainProviderFailure(ep: ExecutionProvider, e: unknown): Error {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (ep === 'webgpu') {
+    return new ExecutionProviderError(
+      `WebGPU execution provider could not start (${msg}). It needs a GPU with a Vulkan driver (libvulkan and the vendor ICD); use executionProvider 'cpu' on machines without one.`,
+    );
+  }
+  if (ep === 'cuda') {
+    return new ExecutionProviderError(
+      `CUDA execution provider could not start (${msg}). onnxruntime-node's CUDA libraries are installed by its install script (this project skips it via .npmrc onnxruntime-node-install=skip); on a CUDA 12 machine with network access run 'npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12', or use 'cpu'.`,
+    );
+  }
+  return new SessionError(`ONNX Runtime could not create a session: ${msg}`);
+}
+
+/**
+ * Create (or reuse) an InferenceSession for model bytes. Identical bytes + options share one session while
+ * referenced; call {@link releaseSession} with the returned key when done.
+ */
+export async function acquireSession(
+  model: Uint8Array,
+  options: SessionOptions = {},
+): Promise<{ session: ort.InferenceSession; key: string | null }> {
+  const opts = ortOptions(options);
+  const ep = options.executionProvider ?? 'cpu';
+  const create = async () => {
+    try {
+      return await ort.InferenceSession.create(model, opts);
+    } catch (e) {
+      if (ep !== 'cpu') throw explainProviderFailure(ep, e);
+      throw new SessionError(`ONNX Runtime could not load the model: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  if (options.cache === false) return { session: await create(), key: null };
+  const key = `${createHash('sha1').update(model).digest('hex')}:${JSON.stringify(opts)}`;
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = { session: create(), refs: 0 };
+    cache.set(key, entry);
+    entry.session.catch(() => cache.delete(key));
+  }
+  entry.refs++;
+  return { session: await entry.session, key };
+}
+
+/** Drop one reference to a cached session; the session is released when none is left. */
+export async function releaseSession(key: string | null, session: ort.InferenceSession): Promise<void> {
+  if (key === null) {
+    await session.release();
+    return;
+  }
+  const entry = cache.get(key);
+  if (!entry) return;
+  entry.refs--;
+  if (entry.refs <= 0) {
+    cache.delete(key);
+    await session.release();
+  }
+}
+
+/** Number of live cached sessions (for tests and diagnostics). */
+export function cachedSessionCount(): number {
+  return cache.size;
+}
