@@ -7,8 +7,7 @@ export * from './tensor/dtype.js';
 export { Tensor, shapeSize, stridesOf, type NestedArray } from './tensor/tensor.js';
 export { Rng } from './tensor/rng.js';
 export { TensorError } from './tensor/errors.js';
-export * from './onnx/types.js';
-export { tensorToProto, tensorFromProto, type TensorFromProtoOptions } from './onnx/tensor-proto.js';
+export * from './onnx/index.js';
 export { Graph, type GraphOptions, type ParamEntry, type ParamInit, type ParamOptions } from './graph/graph.js';
 export { Value, type ValueKind } from './graph/value.js';
 export { type Attr, type Node, attr } from './graph/node.js';
@@ -35,3 +34,7 @@ export { WorkerPool, type PooledModel, type WorkerPoolOptions } from './exec/poo
 export { ExecutionProviderError, FeedError, SessionError } from './exec/errors.js';
 export { grad, valueAndGrad, type GradOptions } from './graph/autodiff/grad.js';
 export { registerGradient, type GradRule } from './graph/autodiff/rules.js';
+export * from './train/index.js';
+export { crossEntropy, mse, reduceWithMask, type CrossEntropyOptions } from './graph/losses.js';
+export * from './kernels/index.js';
+export * from './io/index.js';

@@ -62,7 +62,12 @@ function specsOf(model: ModelProto, which: 'input' | 'output', exclude: Readonly
 }
 
 /** Check feeds against the input specs; the error lists every problem and the expected signature. */
-export function validateFeeds(specs: readonly IOSpec[], feeds: Feeds, what = 'model'): void {
+export function validateFeeds(
+  specs: readonly IOSpec[],
+  feeds: Feeds,
+  what = 'model',
+  ignored: ReadonlySet<string> = new Set(),
+): void {
   const problems: string[] = [];
   const names = new Set(specs.map((s) => s.name));
   for (const s of specs) {
@@ -88,7 +93,7 @@ export function validateFeeds(specs: readonly IOSpec[], feeds: Feeds, what = 'mo
       }
     }
   }
-  for (const k of Object.keys(feeds)) if (!names.has(k)) problems.push(`unknown input '${k}'`);
+  for (const k of Object.keys(feeds)) if (!names.has(k) && !ignored.has(k)) problems.push(`unknown input '${k}'`);
   if (problems.length) {
     const sig = specs.map((s) => `${s.name}: ${s.dtype ?? '?'}[${(s.shape ?? ['?']).join(', ')}]`).join('; ');
     throw new FeedError(`Bad feeds for ${what}: ${problems.join('; ')}. Expected inputs: ${sig}.`);
@@ -110,10 +115,14 @@ export async function compile(source: Graph | ModelProto | Uint8Array, options: 
   let model: ModelProto | null = null;
   let bytes: Uint8Array;
   let label = 'model';
+  // Graph inputs the requested outputs do not need are left out of the model; feeds for them are ignored.
+  let unused: ReadonlySet<string> = new Set();
   if (source instanceof Graph) {
     model = toModel(source, { outputs: options.outputs, paramsAsInputs: options.paramsAsInputs });
     bytes = encodeModel(model);
     label = `graph '${source.name}'`;
+    const kept = new Set(model.graph.input.map((i) => i.name));
+    unused = new Set(source.inputs.map((v) => v.name).filter((n) => !kept.has(n)));
   } else if (source instanceof Uint8Array) {
     bytes = source;
   } else {
@@ -131,9 +140,9 @@ export async function compile(source: Graph | ModelProto | Uint8Array, options: 
   let disposed = false;
   const run = async (feeds: Feeds, runOptions: { outputs?: readonly string[] } = {}) => {
     if (disposed) throw new SessionError(`${label} was disposed; compile it again.`);
-    validateFeeds(inputs, feeds, label);
+    validateFeeds(inputs, feeds, label, unused);
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [k, t] of Object.entries(feeds)) ortFeeds[k] = t.toOrt();
+    for (const [k, t] of Object.entries(feeds)) if (!unused.has(k)) ortFeeds[k] = t.toOrt();
     let result: ort.InferenceSession.ReturnType;
     try {
       result = runOptions.outputs ? await session.run(ortFeeds, [...runOptions.outputs]) : await session.run(ortFeeds);

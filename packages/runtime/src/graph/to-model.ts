@@ -123,7 +123,9 @@ export function toModel(graph: Graph, options: ToModelOptions = {}): ModelProto 
     nodes.push({ input: [nameOf(v)], output: [name], name: `output_${name}`, opType: 'Identity', attribute: [] });
   }
 
-  const inputs: ValueInfoProto[] = graph.inputs.map((v) => valueInfo(v.name, v));
+  // Only inputs the outputs depend on: a graph grown with training-only inputs still compiles to a clean
+  // inference model.
+  const inputs: ValueInfoProto[] = graph.inputs.filter((v) => live.has(v)).map((v) => valueInfo(v.name, v));
   const initializers: TensorProto[] = [];
   for (const [name, p] of graph.params) {
     if (!live.has(p.value)) continue;
