@@ -1,8 +1,8 @@
 import type * as ort from 'onnxruntime-node';
-import { encodeModel } from '../onnx/codec.js';
+import { decodeModel, encodeModel } from '../onnx/codec.js';
 import type { ModelProto } from '../onnx/types.js';
 import { Graph } from '../graph/graph.js';
-import { type ToModelOptions, toModel } from '../graph/to-model.js';
+import { INPUT_FILL_KEY, type ToModelOptions, toModel } from '../graph/to-model.js';
 import type { Value } from '../graph/value.js';
 import { type DType, dtypeFromOnnxCode } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -67,13 +67,14 @@ export function validateFeeds(
   feeds: Feeds,
   what = 'model',
   ignored: ReadonlySet<string> = new Set(),
+  optional: ReadonlySet<string> = new Set(),
 ): void {
   const problems: string[] = [];
   const names = new Set(specs.map((s) => s.name));
   for (const s of specs) {
     const t = feeds[s.name];
     if (t === undefined) {
-      problems.push(`missing input '${s.name}'`);
+      if (!optional.has(s.name)) problems.push(`missing input '${s.name}'`);
       continue;
     }
     if (!(t instanceof Tensor)) {
@@ -130,17 +131,24 @@ export async function compile(source: Graph | ModelProto | Uint8Array, options: 
     bytes = encodeModel(source);
   }
   const { session, key } = await acquireSession(bytes, options);
-  // Specs: from the ModelProto when we have it (exact dtypes and dims), else from the session's metadata.
-  const inputs: IOSpec[] = model
-    ? specsOf(model, 'input', new Set(model.graph.initializer.map((t) => t.name)))
-    : session.inputNames.map((name, i) => metaSpec(name, session.inputMetadata?.[i]));
-  const outputs: IOSpec[] = model
-    ? specsOf(model, 'output', new Set())
-    : session.outputNames.map((name, i) => metaSpec(name, session.outputMetadata?.[i]));
+  // Specs come from the ModelProto (exact dtypes and symbolic dims). Optional inputs (Graph.input's `fill`) are filled in when not fed.
+  if (!model) model = decodeModel(bytes);
+  const fillJson = model.metadataProps?.find((m) => m.key === INPUT_FILL_KEY)?.value;
+  const fills: Record<string, number> = fillJson ? JSON.parse(fillJson) : {};
+  const optional = new Set(Object.keys(fills));
+  // Older exports list initializers among the inputs: those are not required feeds.
+  const inputs = specsOf(model, 'input', new Set(model.graph.initializer.map((t) => t.name)));
+  const outputs = specsOf(model, 'output', new Set());
   let disposed = false;
   const run = async (feeds: Feeds, runOptions: { outputs?: readonly string[] } = {}) => {
     if (disposed) throw new SessionError(`${label} was disposed; compile it again.`);
-    validateFeeds(inputs, feeds, label, unused);
+    validateFeeds(inputs, feeds, label, unused, optional);
+    for (const name of optional) {
+      if (feeds[name] === undefined) {
+        const spec = inputs.find((i) => i.name === name)!;
+        feeds = { ...feeds, [name]: Tensor.full(spec.shape as number[], fills[name], spec.dtype ?? 'float32') };
+      }
+    }
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [k, t] of Object.entries(feeds)) if (!unused.has(k)) ortFeeds[k] = t.toOrt();
     let result: ort.InferenceSession.ReturnType;
@@ -167,14 +175,4 @@ export async function compile(source: Graph | ModelProto | Uint8Array, options: 
     },
   });
   return fn;
-}
-
-function metaSpec(name: string, meta: ort.InferenceSession.ValueMetadata | undefined): IOSpec {
-  if (!meta || !meta.isTensor) return { name, dtype: null, shape: null };
-  const known: readonly string[] = ['float32', 'float64', 'float16', 'int8', 'int32', 'int64', 'uint8', 'bool'];
-  return {
-    name,
-    dtype: known.includes(meta.type) ? (meta.type as DType) : null,
-    shape: meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' ? d : null)),
-  };
 }

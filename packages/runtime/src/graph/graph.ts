@@ -77,6 +77,7 @@ export class Graph {
   private readonly inputList: Value[] = [];
   private readonly paramMap = new Map<string, ParamEntry>();
   private readonly constantData = new Map<Value, Tensor>();
+  private readonly inputFills = new Map<Value, number>();
   private readonly outputMap = new Map<string, Value>();
   private readonly usedNames = new Set<string>();
   private readonly scalarCache = new Map<string, Value>();
@@ -115,10 +116,11 @@ export class Graph {
   }
 
   /**
-   * Declare a graph input.
+   * Declare a graph input. With `options.fill` it is optional: compiled graphs feed a tensor of that value
+   * when the caller leaves it out (recorded in the model's metadata as `proj.input_fill`, so saved models keep it).
    * @param shape numbers for static dims, strings for dims named at run time (`['batch', 'seq']`).
    */
-  input(name: string, dtype: DType, shape: Shape): Value {
+  input(name: string, dtype: DType, shape: Shape, options: { fill?: number } = {}): Value {
     this.claimName('input', name);
     for (const d of shape) {
       if (typeof d === 'number' && (!Number.isInteger(d) || d < 0)) {
@@ -127,7 +129,17 @@ export class Graph {
     }
     const v = this.newValue('input', name, dtype, shape, null, 0);
     this.inputList.push(v);
+    if (options.fill !== undefined) {
+      if (!isStatic(shape)) throw new GraphBuildError('input', `optional input '${name}' needs a static shape, got ${fmtShape(shape)}.`);
+      if (!Number.isFinite(options.fill)) throw new GraphBuildError('input', `fill for '${name}' must be finite.`);
+      this.inputFills.set(v, options.fill);
+    }
     return v;
+  }
+
+  /** The fill value of an optional input (what compiled graphs feed when the caller does not), if any. */
+  inputFill(v: Value): number | undefined {
+    return this.inputFills.get(v);
   }
 
   /**

@@ -33,6 +33,9 @@ const IR_VERSION_FOR_OPSET: Record<number, number> = { 17: 8, 18: 8, 19: 9, 20: 
 
 const encoder = new TextEncoder();
 
+/** Metadata key holding `{ inputName: fillValue }` for optional inputs (see Graph.input's `fill`). */
+export const INPUT_FILL_KEY = 'proj.input_fill';
+
 function dimsOf(shape: Shape) {
   return shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
 }
@@ -127,6 +130,7 @@ export function toModel(graph: Graph, options: ToModelOptions = {}): ModelProto 
   // inference model.
   const inputs: ValueInfoProto[] = graph.inputs.filter((v) => live.has(v)).map((v) => valueInfo(v.name, v));
   const initializers: TensorProto[] = [];
+
   for (const [name, p] of graph.params) {
     if (!live.has(p.value)) continue;
     if (asInput(name)) inputs.push(valueInfo(name, p.value));
@@ -140,6 +144,14 @@ export function toModel(graph: Graph, options: ToModelOptions = {}): ModelProto 
   if (options.valueInfo) {
     for (const v of live) if (v.kind === 'node' && !outputs.some(([, o]) => o === v)) valueInfos.push(valueInfo(nameOf(v), v));
   }
+  // Optional inputs: ONNX Runtime's Node binding ignores feeds for initializer-backed inputs, so defaults are
+  // recorded as metadata and filled in by compile().
+  const fills: Record<string, number> = {};
+  for (const v of graph.inputs) {
+    const f = graph.inputFill(v);
+    if (f !== undefined && live.has(v)) fills[v.name] = f;
+  }
+  const metadataProps = Object.keys(fills).length ? [{ key: INPUT_FILL_KEY, value: JSON.stringify(fills) }] : undefined;
   const opsetImport = [{ domain: '', version: graph.opset }];
   for (const [domain, version] of graph.extraOpsets) opsetImport.push({ domain, version });
   return {
@@ -148,6 +160,7 @@ export function toModel(graph: Graph, options: ToModelOptions = {}): ModelProto 
     producerName: '@proj/runtime',
     producerVersion: '0.0.0',
     docString: options.docString,
+    metadataProps,
     graph: {
       name: graph.name,
       node: nodes,
