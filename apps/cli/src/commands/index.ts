@@ -1,5 +1,6 @@
 import type { Command } from '../cli.js';
 import { demoCommand } from './demo.js';
+import { rlCommand } from './rl.js';
 
 /** Every top-level `proj` command, in the order --help lists them. Add new commands here. */
-export const commands: Command[] = [demoCommand];
+export const commands: Command[] = [demoCommand, rlCommand];
