@@ -164,6 +164,19 @@ describe('RemoteLanguageModel: n fan-out', () => {
     expect(server.requests.filter((r) => r.body?.n === undefined)).toHaveLength(4);
   });
 
+  it('recognises OpenAI-style n errors but not unrelated 400s', async () => {
+    const { model } = await setup({
+      replies,
+      nSupport: 'reject',
+      rejectNMessage: "Unsupported value: 'n' must be 1.",
+    });
+    expect(texts(await model.generate(['p'], { n: 2, seed: 0 }))).toEqual([['r0', 'r1']]);
+    const { server, model: other } = await setup({ replies });
+    server.enqueue({ status: 400, body: { error: { message: 'max_tokens is too large' } } });
+    await expect(other.generate(['p'], { n: 2 })).rejects.toMatchObject({ status: 400 });
+    expect(other.supportsN).toBe(true);
+  });
+
   it('reports progress, growing the total when it has to fan out', async () => {
     const seen: RemoteProgress[] = [];
     const { model } = await setup({ replies, nSupport: 'ignore' }, { concurrency: 1 });
@@ -223,14 +236,15 @@ describe('RemoteLanguageModel: robustness', () => {
     const err = (await model.generate(['x']).catch((e: unknown) => e)) as EndpointError;
     expect(err).toMatchObject({ code: 'timeout', retryable: true });
     expect(err.hint).toMatch(/timeoutMs/);
-    const { server: s2, model: m2 } = await setup({}, { timeoutMs: 100, maxRetries: 1 });
+    // generous: the retried request must answer within the timeout even on a loaded machine
+    const { server: s2, model: m2 } = await setup({}, { timeoutMs: 400, maxRetries: 1 });
     s2.enqueue({ hang: true });
     expect(texts(await m2.generate(['y'], { seed: 0 }))).toEqual([['y #0']]);
     expect(s2.requests).toHaveLength(2);
   });
 
   it('keeps at most `concurrency` requests in flight', async () => {
-    const { server, model } = await setup({ latencyMs: 30 }, { concurrency: 3 });
+    const { server, model } = await setup({ latencyMs: 60 }, { concurrency: 3 });
     const out = await model.generate(
       Array.from({ length: 10 }, (_, i) => `p${i}`),
       { seed: 0 },

@@ -41,7 +41,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** A 400/422 about `n` (or llama.cpp's "Only one completion choice is allowed"): retry with one sample per request. */
 function rejectsN(err: unknown): boolean {
   if (!(err instanceof EndpointError) || (err.status !== 400 && err.status !== 422)) return false;
-  const text = `${err.serverMessage ?? ''} ${err.bodyExcerpt ?? ''}`;
+  // the parsed message, not the raw body: JSON escapes like "\\n" in a body would look like a standalone n
+  const text = err.serverMessage ?? err.bodyExcerpt ?? '';
   return /(^|[^\w])'?n'?([^\w]|$)|\bchoices?\b|num_return_sequences/i.test(text);
 }
 

@@ -1,5 +1,5 @@
 /** Which end of a row padding or truncation applies to. */
-export type Side = 'left' | 'right';
+export type TokenizerSide = 'left' | 'right';
 
 function toInt64(a: Int32Array): BigInt64Array {
   const out = new BigInt64Array(a.length);
@@ -31,7 +31,7 @@ export class BatchEncoding {
     readonly batchSize: number,
     readonly seqLength: number,
     readonly lengths: readonly number[],
-    readonly paddingSide: Side,
+    readonly paddingSide: TokenizerSide,
   ) {}
 
   /** `[batchSize, seqLength]`. */

@@ -98,6 +98,8 @@ describe('ByteTokenizer', () => {
     const t = ByteTokenizer.create({ pad: null, unk: '<unk>', extraSpecialTokens: ['<sep>'] });
     expect([t.padTokenId, t.bosTokenId, t.eosTokenId, t.unkTokenId]).toEqual([undefined, 256, 257, 258]);
     expect(t.tokenToId('<sep>')).toBe(259);
+    const odd = ByteTokenizer.create({ extraSpecialTokens: ['__proto__'] });
+    expect(odd.encode('a__proto__')).toEqual([97, 259]);
     expect(() => ByteTokenizer.files({ bos: 'A' })).toThrow(/also an ordinary token/);
     expect(() => ByteTokenizer.files({ bos: '<x>', eos: '<x>' })).toThrow(/twice/);
     expect(() => ByteTokenizer.files({ bos: '' })).toThrow(TokenizerError);

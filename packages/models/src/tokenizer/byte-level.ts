@@ -35,12 +35,14 @@ export interface ByteTokenizerOptions extends TokenizerBuildOptions {
 
 function byteFiles(options: ByteTokenizerOptions = {}): TokenizerFiles {
   const specials = resolveSpecials(options, options.unk ?? null, (s) => BYTE_CHARS.has(s));
-  const vocab: Record<string, number> = {};
+  // a Map, turned into an object at the end: keys like "__proto__" must stay ordinary vocabulary entries
+  const ids = new Map<string, number>();
   BYTE_TO_UNICODE.forEach((c, b) => {
-    vocab[c] = b;
+    ids.set(c, b);
   });
   const added = addedTokens(specials, 256);
-  for (const t of added) vocab[t.content] = t.id;
+  for (const t of added) ids.set(t.content, t.id);
+  const vocab: Record<string, number> = Object.fromEntries(ids);
   // use_regex false: no GPT-2 word splitting, the whole text becomes one run of byte characters, and BPE with
   // no merges maps each byte character to its own id, so token id == byte value.
   const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false };
@@ -52,7 +54,7 @@ function byteFiles(options: ByteTokenizerOptions = {}): TokenizerFiles {
       added_tokens: added,
       normalizer: null,
       pre_tokenizer: byteLevel,
-      post_processor: templatePostProcessor(options, specials, (t) => vocab[t]),
+      post_processor: templatePostProcessor(options, specials, (t) => ids.get(t) as number),
       decoder: byteLevel,
       model: {
         type: 'BPE',

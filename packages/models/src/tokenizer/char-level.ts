@@ -43,12 +43,14 @@ function charFiles(alphabet: string | Iterable<string>, options: CharTokenizerOp
   }
   const charSet = new Set(chars);
   const specials = resolveSpecials(options, unk, (s) => charSet.has(s));
-  const vocab: Record<string, number> = {};
+  // a Map, turned into an object at the end: keys like "__proto__" must stay ordinary vocabulary entries
+  const ids = new Map<string, number>();
   chars.forEach((c, i) => {
-    vocab[c] = i;
+    ids.set(c, i);
   });
   const added = addedTokens(specials, chars.length);
-  for (const t of added) vocab[t.content] = t.id;
+  for (const t of added) ids.set(t.content, t.id);
+  const vocab: Record<string, number> = Object.fromEntries(ids);
   return {
     tokenizerJson: {
       version: '1.0',
@@ -59,7 +61,7 @@ function charFiles(alphabet: string | Iterable<string>, options: CharTokenizerOp
       // No pre-tokenizer: BPE without merges splits the text into code points, each its own token; Fuse
       // joins decoded tokens with nothing in between (the library's default joins with spaces).
       pre_tokenizer: null,
-      post_processor: templatePostProcessor(options, specials, (t) => vocab[t]),
+      post_processor: templatePostProcessor(options, specials, (t) => ids.get(t) as number),
       decoder: { type: 'Fuse' },
       model: {
         type: 'BPE',

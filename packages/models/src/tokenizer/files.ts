@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@proj/runtime';
 import { TokenizerError } from './errors.js';
 
 /** One entry of tokenizer.json's `added_tokens` (Hugging Face field names). */
@@ -157,8 +157,11 @@ export function templatePostProcessor(
   const seq = (id: 'A' | 'B', typeId: number) => ({ Sequence: { id, type_id: typeId } });
   const single = [...(bos ? [special(bos, 0)] : []), seq('A', 0), ...(eos ? [special(eos, 0)] : [])];
   const pair = [...single, seq('B', 1), ...(eos ? [special(eos, 1)] : [])];
-  const specialTokens: Record<string, unknown> = {};
-  for (const t of [bos, eos]) if (t !== null) specialTokens[t] = { id: t, ids: [idOf(t)], tokens: [t] };
+  const specialTokens = Object.fromEntries(
+    [...new Set([bos, eos])]
+      .filter((t) => t !== null)
+      .map((t) => [t, { id: t, ids: [idOf(t)], tokens: [t] }]),
+  );
   return { type: 'TemplateProcessing', single, pair, special_tokens: specialTokens };
 }
 
@@ -181,17 +184,6 @@ export function configFor(options: TokenizerBuildOptions, specials: SpecialToken
   return config;
 }
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
-
 /**
  * Write `tokenizer.json` and `tokenizer_config.json` into `dir` (created if missing), each atomically
  * (temporary file + rename), and return their paths.
@@ -208,7 +200,7 @@ export async function writeTokenizerFiles(
   await mkdir(dir, { recursive: true });
   const tokenizerPath = join(dir, 'tokenizer.json');
   const configPath = join(dir, 'tokenizer_config.json');
-  await writeAtomic(tokenizerPath, `${JSON.stringify(files.tokenizerJson, null, 2)}\n`);
-  await writeAtomic(configPath, `${JSON.stringify(files.tokenizerConfig, null, 2)}\n`);
+  await writeFileAtomic(tokenizerPath, `${JSON.stringify(files.tokenizerJson, null, 2)}\n`);
+  await writeFileAtomic(configPath, `${JSON.stringify(files.tokenizerConfig, null, 2)}\n`);
   return { tokenizerPath, configPath };
 }

@@ -1,5 +1,5 @@
 /** Tokenizers: a batching wrapper over @huggingface/tokenizers and builders for byte / char-level tokenizer.json. */
-export { BatchEncoding, type Side } from './batch.js';
+export { BatchEncoding, type TokenizerSide } from './batch.js';
 export { BYTE_TO_UNICODE, ByteTokenizer, type ByteTokenizerOptions } from './byte-level.js';
 export { CharTokenizer, type CharTokenizerOptions } from './char-level.js';
 export { TokenizerError } from './errors.js';

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
-import { BatchEncoding, type Side } from './batch.js';
+import { BatchEncoding, type TokenizerSide } from './batch.js';
 import { TokenizerError } from './errors.js';
 import type { TokenizerFiles } from './files.js';
 
@@ -26,9 +26,9 @@ export interface BatchEncodeOptions extends EncodeOptions {
   /** Cut rows longer than `maxLength` (special tokens are kept). Default false: such rows are an error. */
   truncation?: boolean;
   /** Where padding goes. Default: tokenizer_config.json's `padding_side`, else `'right'`. */
-  paddingSide?: Side;
+  paddingSide?: TokenizerSide;
   /** Which end truncation removes. Default: tokenizer_config.json's `truncation_side`, else `'right'`. */
-  truncationSide?: Side;
+  truncationSide?: TokenizerSide;
   /** Round the padded length up to a multiple of this. */
   padToMultipleOf?: number;
   /** Pad with this id instead of the tokenizer's pad token. */
@@ -57,7 +57,7 @@ function tokenContent(v: unknown, key: string, source: string): string | undefin
   );
 }
 
-function sideOf(v: unknown, key: string, source: string): Side {
+function sideOf(v: unknown, key: string, source: string): TokenizerSide {
   if (v === undefined || v === null) return 'right';
   if (v === 'left' || v === 'right') return v;
   throw new TokenizerError(`${source}: '${key}' must be "left" or "right", got ${JSON.stringify(v)}.`);
@@ -101,9 +101,9 @@ export class Tokenizer {
   /** Context length from tokenizer_config.json (`model_max_length`), when it states a real one. */
   readonly modelMaxLength: number | undefined;
   /** Default padding side (tokenizer_config.json `padding_side`). */
-  readonly paddingSide: Side;
+  readonly paddingSide: TokenizerSide;
   /** Default truncation side (tokenizer_config.json `truncation_side`). */
-  readonly truncationSide: Side;
+  readonly truncationSide: TokenizerSide;
 
   private readonly hf: HfTokenizer;
   /** Special tokens the post-processor puts around one sequence (undefined when it cannot be told). */
@@ -385,7 +385,12 @@ export class Tokenizer {
   }
 
   /** Truncate the text's tokens to `maxLength` while keeping the post-processor's special tokens. */
-  private encodeTruncated(text: string, addSpecial: boolean, maxLength: number, side: Side): number[] {
+  private encodeTruncated(
+    text: string,
+    addSpecial: boolean,
+    maxLength: number,
+    side: TokenizerSide,
+  ): number[] {
     const cut = (ids: number[], n: number) =>
       ids.length <= n ? ids : side === 'left' ? ids.slice(ids.length - n) : ids.slice(0, n);
     if (!addSpecial || this.template === undefined)

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { decodeModel, encodeModel } from '../onnx/codec.js';
 import type { ModelProto } from '../onnx/types.js';
@@ -102,8 +104,8 @@ export function validateFeeds(
 }
 
 /**
- * Compile a {@link Graph} (or an ONNX ModelProto / serialised model bytes) into a callable backed by an ONNX
- * Runtime session. Sessions are cached: compiling the same model with the same options twice shares one.
+ * Compile a {@link Graph} (or an ONNX ModelProto, serialised model bytes, or a path to an .onnx file whose
+ * external data sits beside it) into a callable backed by an ONNX Runtime session. Sessions are cached: compiling the same model with the same options twice shares one.
  *
  * @example
  * ```ts
@@ -112,10 +114,14 @@ export function validateFeeds(
  * await f.dispose();
  * ```
  */
-export async function compile(source: Graph | ModelProto | Uint8Array, options: CompileOptions = {}): Promise<CompiledGraph> {
+export async function compile(
+  source: Graph | ModelProto | Uint8Array | string,
+  options: CompileOptions = {},
+): Promise<CompiledGraph> {
   let model: ModelProto | null = null;
   let bytes: Uint8Array;
   let label = 'model';
+  let path: string | undefined;
   // Graph inputs the requested outputs do not need are left out of the model; feeds for them are ignored.
   let unused: ReadonlySet<string> = new Set();
   if (source instanceof Graph) {
@@ -126,11 +132,19 @@ export async function compile(source: Graph | ModelProto | Uint8Array, options: 
     unused = new Set(source.inputs.map((v) => v.name).filter((n) => !kept.has(n)));
   } else if (source instanceof Uint8Array) {
     bytes = source;
+  } else if (typeof source === 'string') {
+    path = resolve(source);
+    try {
+      bytes = new Uint8Array(await readFile(path));
+    } catch (e) {
+      throw new SessionError(`cannot read ONNX model ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    label = path;
   } else {
     model = source;
     bytes = encodeModel(source);
   }
-  const { session, key } = await acquireSession(bytes, options);
+  const { session, key } = await acquireSession(bytes, options, path);
   // Specs come from the ModelProto (exact dtypes and symbolic dims). Optional inputs (Graph.input's `fill`) are filled in when not fed.
   if (!model) model = decodeModel(bytes);
   const fillJson = model.metadataProps?.find((m) => m.key === INPUT_FILL_KEY)?.value;

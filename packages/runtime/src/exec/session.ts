@@ -84,12 +84,14 @@ function explainProviderFailure(ep: ExecutionProvider, e: unknown): Error {
 export async function acquireSession(
   model: Uint8Array,
   options: SessionOptions = {},
+  /** Create the session from this .onnx path instead (ONNX Runtime then resolves external data next to it). */
+  path?: string,
 ): Promise<{ session: ort.InferenceSession; key: string | null }> {
   const opts = ortOptions(options);
   const ep = options.executionProvider ?? 'cpu';
   const create = async () => {
     try {
-      return await ort.InferenceSession.create(model, opts);
+      return path === undefined ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(path, opts);
     } catch (e) {
       if (ep !== 'cpu') throw explainProviderFailure(ep, e);
       throw new SessionError(`ONNX Runtime could not load the model: ${(e as Error).message}`, { cause: e });

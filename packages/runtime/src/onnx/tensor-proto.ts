@@ -1,4 +1,4 @@
-import { type DType, ONNX_DTYPE_CODE, bytesPerElement, dtypeFromOnnxCode } from '../tensor/dtype.js';
+import { bytesPerElement, type DType, dtypeFromOnnxCode, ONNX_DTYPE_CODE } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { TensorProto } from './types.js';
 
@@ -45,7 +45,11 @@ export function tensorFromProto(proto: TensorProto, options: TensorFromProtoOpti
       );
     }
     const len = get('length');
-    raw = options.readExternal(location, Number(get('offset') ?? 0), len === undefined ? undefined : Number(len));
+    raw = options.readExternal(
+      location,
+      Number(get('offset') ?? 0),
+      len === undefined ? undefined : Number(len),
+    );
   }
   if (raw && raw.byteLength > 0) {
     if (raw.byteLength !== nbytes) {
@@ -85,4 +89,3 @@ function typedFieldOf(proto: TensorProto, dtype: DType): readonly (number | bigi
       return proto.int32Data ?? [];
   }
 }
-

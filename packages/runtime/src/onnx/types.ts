@@ -62,13 +62,22 @@ export interface DimensionProto extends HasUnknown {
   denotation?: string;
 }
 
+/** onnx.TensorShapeProto */
+export interface TensorShapeProto extends HasUnknown {
+  dim: DimensionProto[];
+}
+
+/** onnx.TypeProto.Tensor */
+export interface TypeProtoTensor extends HasUnknown {
+  /** onnx.TensorProto.DataType code. */
+  elemType: number;
+  /** Absent shape = unknown rank. */
+  shape?: TensorShapeProto;
+}
+
 /** onnx.TypeProto. Only tensor types are modelled; others stay in unknownFields. */
 export interface TypeProto extends HasUnknown {
-  tensorType?: {
-    elemType: number;
-    /** Absent shape = unknown rank. */
-    shape?: { dim: DimensionProto[] };
-  };
+  tensorType?: TypeProtoTensor;
   denotation?: string;
 }
 

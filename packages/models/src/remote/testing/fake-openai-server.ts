@@ -258,7 +258,8 @@ export class FakeOpenAIServer {
     let reply: FakeReply;
     if (this.options.complete) reply = this.options.complete(request, j);
     else if (this.options.replies) {
-      const list = this.options.replies[request.prompt];
+      const replies = this.options.replies;
+      const list = Object.hasOwn(replies, request.prompt) ? replies[request.prompt] : undefined;
       if (!list || list.length === 0)
         throw new Error(
           `FakeOpenAIServer has no recorded reply for prompt ${JSON.stringify(request.prompt)}`,

@@ -1,0 +1,102 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeModel, loadSafetensors, saveSafetensors, toModel } from '@proj/runtime';
+import { type DecoderConfig, validateConfig } from '../decoder/config.js';
+import { buildDecoderGraph } from '../decoder/graph.js';
+import { ParameterStore } from '../nn/params.js';
+import { type TokenizerFiles, writeTokenizerFiles } from '../tokenizer/files.js';
+import { Tokenizer } from '../tokenizer/tokenizer.js';
+import { ModelFolderError } from './errors.js';
+import { exists, readJsonFile, writeFolderAtomic } from './fs.js';
+
+/** Marks a config.json written by @proj/models. */
+export const PROJ_DECODER_FORMAT = 'proj-decoder';
+
+/** The Hugging Face-style config.json of a project decoder (HF keys for tools, plus the exact config). */
+export function decoderConfigJson(config: DecoderConfig): Record<string, unknown> {
+  return {
+    architectures: ['ProjDecoderForCausalLM'],
+    model_type: config.family,
+    vocab_size: config.vocabSize,
+    hidden_size: config.dModel,
+    num_hidden_layers: config.nLayers,
+    num_attention_heads: config.nHeads,
+    num_key_value_heads: config.nKvHeads,
+    intermediate_size: config.dFF,
+    max_position_embeddings: config.maxPositions,
+    bos_token_id: config.bosTokenId ?? null,
+    eos_token_id: config.eosTokenId ?? null,
+    pad_token_id: config.padTokenId ?? null,
+    tie_word_embeddings: config.tieEmbeddings,
+    proj: { format: PROJ_DECODER_FORMAT, version: 1, config },
+  };
+}
+
+/** What {@link saveDecoderFolder} writes. */
+export interface DecoderFolderContents {
+  config: DecoderConfig;
+  store: ParameterStore;
+  /** tokenizer.json + tokenizer_config.json (e.g. `ByteTokenizer.files()`). */
+  tokenizer: TokenizerFiles;
+}
+
+/**
+ * Write a project decoder as a Hugging Face-layout folder: config.json, tokenizer.json, tokenizer_config.json,
+ * model.safetensors, and onnx/model.onnx (the KV-cache inference graph in the Optimum IO convention, so ONNX
+ * tools and transformers.js-style loaders can run it). The folder is replaced atomically.
+ * @example await saveDecoderFolder('models/tiny-gpt', { config, store, tokenizer: ByteTokenizer.files() })
+ */
+export async function saveDecoderFolder(dir: string, contents: DecoderFolderContents): Promise<void> {
+  const config = validateConfig(contents.config);
+  // Building the graph checks every weight's shape against the config before anything is written.
+  const { g } = buildDecoderGraph(config, contents.store, { kvCache: true });
+  const onnxBytes = encodeModel(toModel(g, { docString: `@proj/models ${config.family} decoder` }));
+  await writeFolderAtomic(dir, async (tmp) => {
+    await writeFile(join(tmp, 'config.json'), `${JSON.stringify(decoderConfigJson(config), null, 2)}\n`);
+    await writeTokenizerFiles(tmp, contents.tokenizer);
+    await saveSafetensors(join(tmp, 'model.safetensors'), contents.store.tensors(), { format: 'pt' });
+    await mkdir(join(tmp, 'onnx'));
+    await writeFile(join(tmp, 'onnx', 'model.onnx'), onnxBytes);
+  });
+}
+
+/** Whether a folder's config.json was written by @proj/models (not an external export). */
+export async function isProjDecoderFolder(dir: string): Promise<boolean> {
+  const path = join(dir, 'config.json');
+  if (!(await exists(path))) return false;
+  const cfg = await readJsonFile<{ proj?: { format?: string } }>(path, 'model folder');
+  return cfg.proj?.format === PROJ_DECODER_FORMAT;
+}
+
+/**
+ * Load a project decoder folder: its config, weights and tokenizer.
+ * @throws {ModelFolderError} for a missing file, a foreign config, or weights that do not fit the config.
+ */
+export async function loadDecoderFolder(dir: string): Promise<{ config: DecoderConfig; store: ParameterStore; tokenizer: Tokenizer }> {
+  const cfgPath = join(dir, 'config.json');
+  if (!(await exists(cfgPath))) throw new ModelFolderError(`${dir} has no config.json; is it a model folder?`);
+  const raw = await readJsonFile<{ proj?: { format?: string; config?: DecoderConfig } }>(cfgPath, 'model folder');
+  if (raw.proj?.format !== PROJ_DECODER_FORMAT || !raw.proj.config) {
+    throw new ModelFolderError(`${cfgPath} was not written by @proj/models; open exported models with LocalLanguageModel.fromFolder.`);
+  }
+  let config: DecoderConfig;
+  try {
+    config = validateConfig(raw.proj.config);
+  } catch (e) {
+    throw new ModelFolderError(`${cfgPath}: ${(e as Error).message}`);
+  }
+  const weights = join(dir, 'model.safetensors');
+  if (!(await exists(weights))) throw new ModelFolderError(`${dir} has no model.safetensors.`);
+  const { tensors } = await loadSafetensors(weights);
+  const store = new ParameterStore({ tensors });
+  try {
+    buildDecoderGraph(config, store); // checks every weight exists with the right shape
+  } catch (e) {
+    throw new ModelFolderError(`${weights} does not fit config.json: ${(e as Error).message}`);
+  }
+  const missing = [...tensors.keys()].length === 0;
+  if (missing) throw new ModelFolderError(`${weights} holds no tensors.`);
+  const tokPath = join(dir, 'tokenizer.json');
+  if (!(await exists(tokPath))) throw new ModelFolderError(`${dir} has no tokenizer.json.`);
+  return { config, store, tokenizer: await Tokenizer.fromFile(tokPath) };
+}
