@@ -9,7 +9,10 @@ export class UsageError extends Error {
 }
 
 /** Option specs in node:util parseArgs form, plus a description for --help. */
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; valueName?: string };
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & {
+  description: string;
+  valueName?: string;
+};
 
 /** What a command's `run` receives. */
 export interface CommandContext {
@@ -55,7 +58,9 @@ export const globalOptions: Record<string, OptionSpec> = {
 export function helpText(cmd: Command, path: string[]): string {
   const lines: string[] = [];
   const full = ['proj', ...path].join(' ');
-  lines.push(`${full}${cmd.usage ? ` ${cmd.usage}` : cmd.subcommands ? ' <command> [options]' : ' [options]'}`);
+  lines.push(
+    `${full}${cmd.usage ? ` ${cmd.usage}` : cmd.subcommands ? ' <command> [options]' : ' [options]'}`,
+  );
   lines.push('');
   lines.push(cmd.description ?? cmd.summary);
   if (cmd.subcommands?.length) {

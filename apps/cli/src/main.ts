@@ -1,4 +1,11 @@
-import { type Command, type CommandContext, ExitCode, UsageError, helpText, parseCommandArgs } from './cli.js';
+import {
+  type Command,
+  type CommandContext,
+  ExitCode,
+  helpText,
+  parseCommandArgs,
+  UsageError,
+} from './cli.js';
 import { commands } from './commands/index.js';
 import { cliVersion } from './version.js';
 
@@ -33,7 +40,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   while (cmd.subcommands && rest.length > 0 && !rest[0].startsWith('-')) {
     const next = cmd.subcommands.find((c) => c.name === rest[0]);
     if (!next) {
-      io.stderr(`proj: unknown command '${[...path, rest[0]].join(' ')}'. Run 'proj ${path.join(' ')} --help'.`.replace('  ', ' '));
+      io.stderr(
+        `proj: unknown command '${[...path, rest[0]].join(' ')}'. Run 'proj ${path.join(' ')} --help'.`.replace(
+          '  ',
+          ' ',
+        ),
+      );
       return ExitCode.usage;
     }
     cmd = next;
@@ -77,7 +89,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       return ExitCode.interrupted;
     }
     const err = e as Error;
-    io.stderr(`proj ${path.join(' ')}: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}`);
+    io.stderr(
+      `proj ${path.join(' ')}: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}`,
+    );
     if (process.env.PROJ_DEBUG) io.stderr(err.stack ?? '');
     return ExitCode.failure;
   }

@@ -7,7 +7,11 @@ export async function writeResult(name: string, data: unknown): Promise<void> {
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bench', 'results');
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${name}.json`);
-  const body = JSON.stringify({ date: new Date().toISOString(), node: process.version, ...(data as object) }, null, 2);
+  const body = JSON.stringify(
+    { date: new Date().toISOString(), node: process.version, ...(data as object) },
+    null,
+    2,
+  );
   await writeFile(`${path}.tmp`, body);
   await rename(`${path}.tmp`, path);
   console.log(`\nwrote ${path}`);

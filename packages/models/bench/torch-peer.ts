@@ -21,15 +21,20 @@ export class TorchPeer {
   /** Start the peer; `tunedMalloc` adds the GLIBC_TUNABLES that remove torch's page-fault churn. */
   static start(options: { tunedMalloc?: boolean; threads?: number } = {}): TorchPeer {
     const python = '/usr/bin/python3';
-    if (!existsSync(python)) throw new Error('Debian python3 not found: apt-get install python3-torch libopenblas0-openmp');
+    if (!existsSync(python))
+      throw new Error('Debian python3 not found: apt-get install python3-torch libopenblas0-openmp');
     const env: NodeJS.ProcessEnv = { ...process.env, BENCH_THREADS: String(options.threads ?? 2) };
     delete env.OPENBLAS_CORETYPE;
     delete env.OPENBLAS_L2_SIZE;
     const openblas = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
-    if (!existsSync(openblas)) throw new Error(`${openblas} missing: apt-get install libopenblas0-openmp (else torch uses the 50x slower reference BLAS).`);
+    if (!existsSync(openblas))
+      throw new Error(
+        `${openblas} missing: apt-get install libopenblas0-openmp (else torch uses the 50x slower reference BLAS).`,
+      );
     env.LD_LIBRARY_PATH = openblas;
     if (options.tunedMalloc) {
-      env.GLIBC_TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=268435456';
+      env.GLIBC_TUNABLES =
+        'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=268435456';
     }
     const script = join(dirname(fileURLToPath(import.meta.url)), 'torch_server.py');
     return new TorchPeer(spawn(python, [script], { env, stdio: ['pipe', 'pipe', 'pipe'] }));

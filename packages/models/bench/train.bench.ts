@@ -3,12 +3,12 @@
  * CPU, same thread count, alternating engines round by round. Run: npm run bench -w @proj/models
  */
 import { availableParallelism } from 'node:os';
-import { Tensor, adamw, compileTrainStep } from '@proj/runtime';
-import { ParameterStore } from '../src/nn/params.js';
+import { adamw, compileTrainStep, Tensor } from '@proj/runtime';
 import { buildLmTrainingGraph } from '../src/decoder/graph.js';
+import { ParameterStore } from '../src/nn/params.js';
 import { BENCH_MODELS } from './models.js';
-import { TorchPeer, median } from './torch-peer.js';
 import { writeResult } from './results.js';
+import { median, TorchPeer } from './torch-peer.js';
 
 const threads = 2;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -18,23 +18,35 @@ async function main() {
   const torch = TorchPeer.start({ threads });
   const tuned = TorchPeer.start({ threads, tunedMalloc: true });
   const info = await torch.send<{ torch: string; matmulGflops: number }>({ cmd: 'info' });
-  console.log(`torch ${info.torch}, ${threads} threads, matmul 1024^3: ${info.matmulGflops.toFixed(0)} GFLOP/s (fair baseline needs ~370)`);
-  console.log(`machine: ${availableParallelism()} cores; ${rounds} rounds x ${stepsPerRound} steps, medians\n`);
+  console.log(
+    `torch ${info.torch}, ${threads} threads, matmul 1024^3: ${info.matmulGflops.toFixed(0)} GFLOP/s (fair baseline needs ~370)`,
+  );
+  console.log(
+    `machine: ${availableParallelism()} cores; ${rounds} rounds x ${stepsPerRound} steps, medians\n`,
+  );
   const rows: Record<string, unknown>[] = [];
   for (const [name, m] of Object.entries(BENCH_MODELS)) {
     const store = new ParameterStore({ seed: 0 });
     const t = buildLmTrainingGraph(m.config, store, { batch: m.batch, seq: m.seq });
     const ours: Record<string, Awaited<ReturnType<typeof compileTrainStep>>> = {};
     for (const update of ['host', 'graph'] as const) {
-      ours[update] = await compileTrainStep(t.g, { loss: t.loss, optimizer: adamw(), update, intraOpNumThreads: threads });
+      ours[update] = await compileTrainStep(t.g, {
+        loss: t.loss,
+        optimizer: adamw(),
+        update,
+        intraOpNumThreads: threads,
+      });
     }
-    const ids = Tensor.randn([m.batch, m.seq], { seed: 1 }).toNumbers().map((x) => BigInt(Math.abs(Math.floor(x * 1000)) % m.config.vocabSize));
+    const ids = Tensor.randn([m.batch, m.seq], { seed: 1 })
+      .toNumbers()
+      .map((x) => BigInt(Math.abs(Math.floor(x * 1000)) % m.config.vocabSize));
     const feeds = {
       input_ids: Tensor.fromArray(ids, { dtype: 'int64', shape: [m.batch, m.seq] }),
       labels: Tensor.fromArray(ids.slice().reverse(), { dtype: 'int64', shape: [m.batch, m.seq] }),
       loss_mask: Tensor.ones([m.batch, m.seq]),
     };
-    for (const peer of [torch, tuned]) await peer.send({ cmd: 'setup', model: m.config, batch: m.batch, seq: m.seq });
+    for (const peer of [torch, tuned])
+      await peer.send({ cmd: 'setup', model: m.config, batch: m.batch, seq: m.seq });
     const time = async (run: () => Promise<unknown>) => {
       const ms: number[] = [];
       for (let i = 0; i < stepsPerRound; i++) {
@@ -52,7 +64,9 @@ async function main() {
       per.host.push(await time(() => ours.host.run(feeds, { lr: 1e-4 })));
       per.torch.push(median((await torch.send<{ ms: number[] }>({ cmd: 'train', steps: stepsPerRound })).ms));
       per.graph.push(await time(() => ours.graph.run(feeds, { lr: 1e-4 })));
-      per.torchTuned.push(median((await tuned.send<{ ms: number[] }>({ cmd: 'train', steps: stepsPerRound })).ms));
+      per.torchTuned.push(
+        median((await tuned.send<{ ms: number[] }>({ cmd: 'train', steps: stepsPerRound })).ms),
+      );
     }
     const ratios = per.host.map((h, i) => h / per.torch[i]);
     const row = {

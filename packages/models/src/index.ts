@@ -3,16 +3,14 @@
  *
  * @packageDocumentation
  */
-export type * from './interfaces.js';
-export { ParameterStore, ParameterError, type InitSpec } from './nn/params.js';
-export { type BuildContext, linear, embedding, layerNorm, rmsNorm, silu, mlp, swiglu } from './nn/layers.js';
+
 export {
-  type DecoderConfig,
   ConfigError,
+  type DecoderConfig,
   gpt2Config,
+  headDim,
   llamaConfig,
   validateConfig,
-  headDim,
 } from './decoder/config.js';
 export {
   buildDecoderGraph,
@@ -21,19 +19,42 @@ export {
   type DecoderGraphOptions,
   type LmTrainingOptions,
 } from './decoder/graph.js';
-export * from './remote/index.js';
-export * from './tokenizer/index.js';
-export { GenerationError, sampleToken, logSoftmaxRow, checkSampling, type SamplingParams } from './generation/sampling.js';
-export { runGeneration, type GenerationRequest, type GenerationEnv } from './generation/generate.js';
-export { OnnxDecoderRunner, selectBatchRows, type DecoderRunner, type ForwardBatch, type KvCache } from './generation/runner.js';
-export { LocalLanguageModel, plainChatFormat, type LocalLanguageModelOptions } from './generation/local-lm.js';
+export {
+  type DecoderFolderContents,
+  decoderConfigJson,
+  isProjDecoderFolder,
+  loadDecoderFolder,
+  PROJ_DECODER_FORMAT,
+  saveDecoderFolder,
+} from './folder/decoder-folder.js';
 export { ModelFolderError } from './folder/errors.js';
 export {
-  saveDecoderFolder,
-  loadDecoderFolder,
-  isProjDecoderFolder,
-  decoderConfigJson,
-  PROJ_DECODER_FORMAT,
-  type DecoderFolderContents,
-} from './folder/decoder-folder.js';
-export { loadLanguageModel, DECODER_ONNX_CANDIDATES, type LoadLanguageModelOptions } from './folder/load-lm.js';
+  DECODER_ONNX_CANDIDATES,
+  type LoadLanguageModelOptions,
+  loadLanguageModel,
+} from './folder/load-lm.js';
+export { type GenerationEnv, type GenerationRequest, runGeneration } from './generation/generate.js';
+export {
+  LocalLanguageModel,
+  type LocalLanguageModelOptions,
+  plainChatFormat,
+} from './generation/local-lm.js';
+export {
+  type DecoderRunner,
+  type ForwardBatch,
+  type KvCache,
+  OnnxDecoderRunner,
+  selectBatchRows,
+} from './generation/runner.js';
+export {
+  checkSampling,
+  GenerationError,
+  logSoftmaxRow,
+  type SamplingParams,
+  sampleToken,
+} from './generation/sampling.js';
+export type * from './interfaces.js';
+export { type BuildContext, embedding, layerNorm, linear, mlp, rmsNorm, silu, swiglu } from './nn/layers.js';
+export { type InitSpec, ParameterError, ParameterStore } from './nn/params.js';
+export * from './remote/index.js';
+export * from './tokenizer/index.js';

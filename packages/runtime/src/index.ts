@@ -3,38 +3,55 @@
  *
  * @packageDocumentation
  */
-export * from './tensor/dtype.js';
-export { Tensor, shapeSize, stridesOf, type NestedArray } from './tensor/tensor.js';
-export { Rng } from './tensor/rng.js';
-export { TensorError } from './tensor/errors.js';
-export * from './onnx/index.js';
-export { Graph, type GraphOptions, type ParamEntry, type ParamInit, type ParamOptions } from './graph/graph.js';
-export { Value, type ValueKind } from './graph/value.js';
-export { type Attr, type Node, attr } from './graph/node.js';
-export { GraphBuildError } from './graph/errors.js';
-export { type Dim, type Shape, broadcastShapes, fmtShape, mulDims } from './graph/shape.js';
-export * as ops from './graph/ops/index.js';
-export { type ValueLike } from './graph/ops/util.js';
-export { toModel, type ToModelOptions } from './graph/to-model.js';
+
 export {
-  compile,
-  validateFeeds,
-  type CompileOptions,
   type CompiledGraph,
+  type CompileOptions,
+  compile,
   type Feeds,
   type IOSpec,
+  validateFeeds,
 } from './exec/compile.js';
+export { ExecutionProviderError, FeedError, SessionError } from './exec/errors.js';
+export { type PooledModel, WorkerPool, type WorkerPoolOptions } from './exec/pool.js';
 export {
   availableExecutionProviders,
   type ExecutionProvider,
   type OptimizationLevel,
   type SessionOptions,
 } from './exec/session.js';
-export { WorkerPool, type PooledModel, type WorkerPoolOptions } from './exec/pool.js';
-export { ExecutionProviderError, FeedError, SessionError } from './exec/errors.js';
-export { grad, valueAndGrad, type GradOptions } from './graph/autodiff/grad.js';
-export { registerGradient, type GradRule } from './graph/autodiff/rules.js';
-export * from './train/index.js';
-export { crossEntropy, mse, reduceWithMask, type CrossEntropyOptions } from './graph/losses.js';
-export * from './kernels/index.js';
+export { type GradOptions, grad, valueAndGrad } from './graph/autodiff/grad.js';
+export {
+  type GradCheckBuild,
+  GradCheckError,
+  type GradCheckOptions,
+  type GradCheckReference,
+  type GradCheckResult,
+  type GradCheckWorst,
+  gradCheck,
+  relativeError,
+} from './graph/autodiff/gradcheck.js';
+export { type GradRule, registerGradient } from './graph/autodiff/rules.js';
+export { GraphBuildError } from './graph/errors.js';
+export {
+  Graph,
+  type GraphOptions,
+  type ParamEntry,
+  type ParamInit,
+  type ParamOptions,
+} from './graph/graph.js';
+export { type CrossEntropyOptions, crossEntropy, mse, reduceWithMask } from './graph/losses.js';
+export { type Attr, attr, type Node } from './graph/node.js';
+export * as ops from './graph/ops/index.js';
+export type { ValueLike } from './graph/ops/util.js';
+export { broadcastShapes, type Dim, fmtShape, mulDims, type Shape } from './graph/shape.js';
+export { type ToModelOptions, toModel } from './graph/to-model.js';
+export { Value, type ValueKind } from './graph/value.js';
 export * from './io/index.js';
+export * from './kernels/index.js';
+export * from './onnx/index.js';
+export * from './tensor/dtype.js';
+export { TensorError } from './tensor/errors.js';
+export { Rng } from './tensor/rng.js';
+export { type NestedArray, shapeSize, stridesOf, Tensor } from './tensor/tensor.js';
+export * from './train/index.js';

@@ -1,4 +1,4 @@
-import { Graph, Tensor, compile, encodeModel, toModel } from '@proj/runtime';
+import { compile, encodeModel, Graph, Tensor, toModel } from '@proj/runtime';
 import { type Command, UsageError } from '../cli.js';
 
 /**
@@ -48,7 +48,12 @@ export const demoCommand: Command = {
     let sum = 0;
     for (const v of data) sum += v;
     const report = {
-      graph: { name: g.name, nodes: g.nodes.length, params: [...g.params.values()].reduce((s, p) => s + p.data.size, 0), onnxBytes: bytes.byteLength },
+      graph: {
+        name: g.name,
+        nodes: g.nodes.length,
+        params: [...g.params.values()].reduce((s, p) => s + p.data.size, 0),
+        onnxBytes: bytes.byteLength,
+      },
       input: [...input.shape],
       output: [...out!.shape],
       outputMean: sum / data.length,
@@ -62,9 +67,13 @@ export const demoCommand: Command = {
       return;
     }
     ctx.out('proj demo: a GELU MLP built with @proj/runtime and run on ONNX Runtime (CPU)');
-    ctx.out(`  graph     ${report.graph.nodes} nodes, ${report.graph.params.toLocaleString('en-US')} parameters, ${(bytes.byteLength / 1e6).toFixed(1)} MB of ONNX (opset 17)`);
+    ctx.out(
+      `  graph     ${report.graph.nodes} nodes, ${report.graph.params.toLocaleString('en-US')} parameters, ${(bytes.byteLength / 1e6).toFixed(1)} MB of ONNX (opset 17)`,
+    );
     ctx.out(`  built in  ${report.buildMs} ms; session created in ${report.sessionMs} ms`);
-    ctx.out(`  ran       x[${report.input.join(', ')}] -> y[${report.output.join(', ')}], mean(y) = ${report.outputMean.toExponential(3)}`);
+    ctx.out(
+      `  ran       x[${report.input.join(', ')}] -> y[${report.output.join(', ')}], mean(y) = ${report.outputMean.toExponential(3)}`,
+    );
     ctx.out(`  speed     median ${report.runMedianMs} ms over ${runs} runs = ${report.gflops} GFLOP/s`);
     ctx.out("Next: 'proj --help' lists what else proj can do.");
     return 0;

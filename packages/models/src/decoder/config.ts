@@ -88,10 +88,13 @@ export function llamaConfig(sizes: Sizes): DecoderConfig {
 export function validateConfig(c: DecoderConfig): DecoderConfig {
   const positive = ['vocabSize', 'dModel', 'nLayers', 'nHeads', 'nKvHeads', 'dFF', 'maxPositions'] as const;
   for (const k of positive) {
-    if (!Number.isInteger(c[k]) || c[k] <= 0) throw new ConfigError(`config.${k} must be a positive integer, got ${c[k]}.`);
+    if (!Number.isInteger(c[k]) || c[k] <= 0)
+      throw new ConfigError(`config.${k} must be a positive integer, got ${c[k]}.`);
   }
-  if (c.dModel % c.nHeads !== 0) throw new ConfigError(`config.dModel (${c.dModel}) must be divisible by nHeads (${c.nHeads}).`);
-  if (c.nHeads % c.nKvHeads !== 0) throw new ConfigError(`config.nHeads (${c.nHeads}) must be a multiple of nKvHeads (${c.nKvHeads}).`);
+  if (c.dModel % c.nHeads !== 0)
+    throw new ConfigError(`config.dModel (${c.dModel}) must be divisible by nHeads (${c.nHeads}).`);
+  if (c.nHeads % c.nKvHeads !== 0)
+    throw new ConfigError(`config.nHeads (${c.nHeads}) must be a multiple of nKvHeads (${c.nKvHeads}).`);
   if (c.positional === 'rotary' && (c.dModel / c.nHeads) % 2 !== 0) {
     throw new ConfigError(`rotary positions need an even head dimension, got ${c.dModel / c.nHeads}.`);
   }

@@ -1,4 +1,4 @@
-import { type Dim, Graph, Tensor, type Value, crossEntropy, ops } from '@proj/runtime';
+import { crossEntropy, type Dim, Graph, ops, Tensor, type Value } from '@proj/runtime';
 import { type BuildContext, embedding, layerNorm, linear, mlp, rmsNorm, swiglu } from '../nn/layers.js';
 import type { ParameterStore } from '../nn/params.js';
 import { type DecoderConfig, headDim } from './config.js';
@@ -64,7 +64,11 @@ const NEG = -1e9;
  * const step = await compile(g);
  * ```
  */
-export function buildDecoderGraph(config: DecoderConfig, store: ParameterStore, options: DecoderGraphOptions = {}): DecoderGraph {
+export function buildDecoderGraph(
+  config: DecoderConfig,
+  store: ParameterStore,
+  options: DecoderGraphOptions = {},
+): DecoderGraph {
   const g = new Graph(`${config.family}-decoder`);
   const ctx: BuildContext = { g, store };
   const batch = options.batch ?? 'batch';
@@ -77,11 +81,17 @@ export function buildDecoderGraph(config: DecoderConfig, store: ParameterStore, 
   let embeddingTable: Value;
   if (options.inputsEmbeds) {
     inputs.inputsEmbeds = g.input('inputs_embeds', 'float32', [batch, seq, config.dModel]);
-    embeddingTable = store.param(g, 'wte.weight', [config.vocabSize, config.dModel], { init: 'normal', std: config.initStd });
+    embeddingTable = store.param(g, 'wte.weight', [config.vocabSize, config.dModel], {
+      init: 'normal',
+      std: config.initStd,
+    });
     x = inputs.inputsEmbeds;
   } else {
     inputs.inputIds = g.input('input_ids', 'int64', [batch, seq]);
-    const e = embedding(ctx, 'wte', inputs.inputIds, config.vocabSize, config.dModel, { init: 'normal', std: config.initStd });
+    const e = embedding(ctx, 'wte', inputs.inputIds, config.vocabSize, config.dModel, {
+      init: 'normal',
+      std: config.initStd,
+    });
     embeddingTable = e.table;
     x = e.out;
   }
@@ -95,7 +105,8 @@ export function buildDecoderGraph(config: DecoderConfig, store: ParameterStore, 
     }
   }
   const total: Dim = options.kvCache ? `past_sequence_length+${seq}` : seq;
-  if (options.attentionMask !== false) inputs.attentionMask = g.input('attention_mask', 'int64', [batch, total]);
+  if (options.attentionMask !== false)
+    inputs.attentionMask = g.input('attention_mask', 'int64', [batch, total]);
   if (options.positionIds !== false) inputs.positionIds = g.input('position_ids', 'int64', [batch, seq]);
   if (options.headScales) {
     inputs.headScales = g.input('head_scales', 'float32', [config.nLayers, config.nHeads], { fill: 1 });
@@ -103,13 +114,18 @@ export function buildDecoderGraph(config: DecoderConfig, store: ParameterStore, 
 
   // Positions: explicit ids, or past .. past + seq - 1.
   const seqLen = ops.squeeze(ops.shapeOf(x, 1, 2), [0]);
-  const pastLenV = options.kvCache ? ops.squeeze(ops.shapeOf(past[0].key, 2, 3), [0]) : g.constant(0n, 'int64');
+  const pastLenV = options.kvCache
+    ? ops.squeeze(ops.shapeOf(past[0].key, 2, 3), [0])
+    : g.constant(0n, 'int64');
   const totalLenV = options.kvCache ? seqLen.add(pastLenV) : seqLen;
   const positions: Value =
     inputs.positionIds ?? ops.range(pastLenV, totalLenV, g.constant(1n, 'int64')).unsqueeze([0]);
 
   if (config.positional === 'learned') {
-    const wpe = store.param(g, 'wpe.weight', [config.maxPositions, config.dModel], { init: 'normal', std: config.initStd / 2 });
+    const wpe = store.param(g, 'wpe.weight', [config.maxPositions, config.dModel], {
+      init: 'normal',
+      std: config.initStd / 2,
+    });
     x = x.add(wpe.gather(positions, 0));
   }
   const rope = config.positional === 'rotary' ? rotaryTables(g, config, positions) : null;
@@ -129,10 +145,23 @@ export function buildDecoderGraph(config: DecoderConfig, store: ParameterStore, 
   const presents: { key: Value; value: Value }[] = [];
   const headOutputs: Value[] = [];
   const norm = (name: string, v: Value) =>
-    config.norm === 'layernorm' ? layerNorm(ctx, name, v, config.dModel, config.normEps) : rmsNorm(ctx, name, v, config.dModel, config.normEps);
+    config.norm === 'layernorm'
+      ? layerNorm(ctx, name, v, config.dModel, config.normEps)
+      : rmsNorm(ctx, name, v, config.dModel, config.normEps);
   for (let l = 0; l < config.nLayers; l++) {
     const p = `h.${l}`;
-    const a = attention(ctx, config, p, norm(`${p}.norm_1`, x), bias, rope, past[l], inputs.headScales, l, !!options.exposeHeads);
+    const a = attention(
+      ctx,
+      config,
+      p,
+      norm(`${p}.norm_1`, x),
+      bias,
+      rope,
+      past[l],
+      inputs.headScales,
+      l,
+      !!options.exposeHeads,
+    );
     presents.push(a.present);
     if (a.heads) headOutputs.push(a.heads);
     x = x.add(a.out);
@@ -146,7 +175,10 @@ export function buildDecoderGraph(config: DecoderConfig, store: ParameterStore, 
   const hidden = norm('norm_f', x);
   const head = config.tieEmbeddings
     ? embeddingTable.transpose()
-    : store.param(g, 'lm_head.weight', [config.dModel, config.vocabSize], { init: 'normal', std: config.initStd });
+    : store.param(g, 'lm_head.weight', [config.dModel, config.vocabSize], {
+        init: 'normal',
+        std: config.initStd,
+      });
   const logits = hidden.matmul(head);
 
   g.output('logits', logits);
@@ -199,7 +231,10 @@ function attention(
   const { g, store } = ctx;
   const hd = headDim(c);
   const kvd = c.nKvHeads * hd;
-  const qkv = linear(ctx, `${name}.attn.qkv`, x, c.dModel, c.dModel + 2 * kvd, { bias: c.bias, init: { init: 'normal', std: c.initStd } });
+  const qkv = linear(ctx, `${name}.attn.qkv`, x, c.dModel, c.dModel + 2 * kvd, {
+    bias: c.bias,
+    init: { init: 'normal', std: c.initStd },
+  });
   const [q0, k0, v0] = ops.split(qkv, [c.dModel, kvd, kvd], -1);
   const heads = (t: Value, n: number) => t.reshape([0, 0, n, hd]).transpose([0, 2, 1, 3]);
   let q = heads(q0, c.nHeads);
@@ -225,12 +260,18 @@ function attention(
     k = repeat(k);
     v = repeat(v);
   }
-  const scores = q.mul(1 / Math.sqrt(hd)).matmul(k.transpose([0, 1, 3, 2])).add(bias);
+  const scores = q
+    .mul(1 / Math.sqrt(hd))
+    .matmul(k.transpose([0, 1, 3, 2]))
+    .add(bias);
   let z = scores.softmax(-1).matmul(v); // [batch, heads, seq, hd]
   if (headScales) {
     z = z.mul(headScales.gather(g.constant(BigInt(layer), 'int64'), 0).reshape([1, c.nHeads, 1, 1]));
   }
-  const wo = store.param(g, `${name}.attn.out.weight`, [c.dModel, c.dModel], { init: 'normal', std: c.initStd / Math.sqrt(2 * c.nLayers) });
+  const wo = store.param(g, `${name}.attn.out.weight`, [c.dModel, c.dModel], {
+    init: 'normal',
+    std: c.initStd / Math.sqrt(2 * c.nLayers),
+  });
   const bo = c.bias ? store.param(g, `${name}.attn.out.bias`, [c.dModel], { init: 'zeros' }) : null;
   if (exposeHeads) {
     // a_{l,h} = z_h W_O[h*hd:(h+1)*hd, :]: [batch, heads, seq, d] via a batched matmul over heads.
@@ -243,7 +284,8 @@ function attention(
 }
 
 /** Options of {@link buildLmTrainingGraph}. */
-export interface LmTrainingOptions extends Pick<DecoderGraphOptions, 'batch' | 'seq' | 'attentionMask' | 'inputsEmbeds'> {}
+export interface LmTrainingOptions
+  extends Pick<DecoderGraphOptions, 'batch' | 'seq' | 'attentionMask' | 'inputsEmbeds'> {}
 
 /**
  * Training graph: inputs `input_ids` [batch, seq] (or `inputs_embeds`), `labels` [batch, seq] (the next tokens,
@@ -260,7 +302,11 @@ export function buildLmTrainingGraph(
   store: ParameterStore,
   options: LmTrainingOptions = {},
 ): DecoderGraph & { loss: Value; tokenLogprobs: Value; labels: Value; lossMask: Value } {
-  const d = buildDecoderGraph(config, store, { ...options, positionIds: false, attentionMask: options.attentionMask ?? false });
+  const d = buildDecoderGraph(config, store, {
+    ...options,
+    positionIds: false,
+    attentionMask: options.attentionMask ?? false,
+  });
   const { g, logits } = d;
   const batch = options.batch ?? 'batch';
   const seq = options.seq ?? 'sequence_length';

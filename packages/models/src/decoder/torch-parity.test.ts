@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Tensor, adamw, compile, compileTrainStep, grad, loadSafetensors } from '@proj/runtime';
+import { adamw, compile, compileTrainStep, grad, loadSafetensors, Tensor } from '@proj/runtime';
 import { describe, expect, it } from 'vitest';
 import { ParameterStore } from '../nn/params.js';
 import { gpt2Config } from './config.js';
@@ -11,8 +11,14 @@ import { buildLmTrainingGraph } from './graph.js';
 // parameters after 3 AdamW steps must agree within 1e-4 relative (float32).
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const config = gpt2Config({ ...ref.config });
-const ids = Tensor.fromArray(ref.ids.map((r) => r.map(BigInt)), { dtype: 'int64' });
-const labels = Tensor.fromArray(ref.labels.map((r) => r.map(BigInt)), { dtype: 'int64' });
+const ids = Tensor.fromArray(
+  ref.ids.map((r) => r.map(BigInt)),
+  { dtype: 'int64' },
+);
+const labels = Tensor.fromArray(
+  ref.labels.map((r) => r.map(BigInt)),
+  { dtype: 'int64' },
+);
 const mask = Tensor.fromArray(ref.mask);
 const feeds = { input_ids: ids, labels, loss_mask: mask };
 
@@ -32,7 +38,10 @@ describe('GPT training path vs PyTorch', () => {
     const t = buildLmTrainingGraph(config, store);
     const names = [...t.g.params.keys()];
     expect(new Set(names)).toEqual(new Set(want.keys()));
-    const grads = grad(t.loss, names.map((n) => t.g.params.get(n)!.value));
+    const grads = grad(
+      t.loss,
+      names.map((n) => t.g.params.get(n)!.value),
+    );
     const outputs = Object.fromEntries([['loss', t.loss], ...names.map((n, i) => [`grad.${n}`, grads[i]])]);
     const f = await compile(t.g, { outputs });
     const out = await f(feeds);
@@ -44,7 +53,11 @@ describe('GPT training path vs PyTorch', () => {
     const init = (await loadSafetensors(join(fixtures, 'gpt_init.safetensors'))).tensors;
     const want = (await loadSafetensors(join(fixtures, 'gpt_after3.safetensors'))).tensors;
     const t = buildLmTrainingGraph(config, new ParameterStore({ tensors: init }));
-    const step = await compileTrainStep(t.g, { loss: t.loss, optimizer: adamw({ weightDecay: 0.01 }), update });
+    const step = await compileTrainStep(t.g, {
+      loss: t.loss,
+      optimizer: adamw({ weightDecay: 0.01 }),
+      update,
+    });
     for (let i = 0; i < 3; i++) {
       const r = await step.run(feeds, { lr: 1e-3 });
       expect(Math.abs(r.loss - ref.losses[i]) / ref.losses[i]).toBeLessThan(1e-5);

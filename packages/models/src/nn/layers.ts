@@ -1,4 +1,4 @@
-import { type Graph, type Value, ops } from '@proj/runtime';
+import { type Graph, ops, type Value } from '@proj/runtime';
 import type { InitSpec, ParameterStore } from './params.js';
 
 /** What the layer functions need: the graph under construction and the weights. */
@@ -19,9 +19,16 @@ export function linear(
   outFeatures: number,
   options: { bias?: boolean; init?: InitSpec } = {},
 ): Value {
-  const w = ctx.store.param(ctx.g, `${name}.weight`, [inFeatures, outFeatures], options.init ?? { init: 'normal', std: 0.02 });
+  const w = ctx.store.param(
+    ctx.g,
+    `${name}.weight`,
+    [inFeatures, outFeatures],
+    options.init ?? { init: 'normal', std: 0.02 },
+  );
   const y = x.matmul(w);
-  return options.bias === false ? y : y.add(ctx.store.param(ctx.g, `${name}.bias`, [outFeatures], { init: 'zeros' }));
+  return options.bias === false
+    ? y
+    : y.add(ctx.store.param(ctx.g, `${name}.bias`, [outFeatures], { init: 'zeros' }));
 }
 
 /**
@@ -63,13 +70,27 @@ export function silu(x: Value): Value {
 }
 
 /** GELU MLP: fc (dim -> hidden) -> GELU -> proj (hidden -> dim). */
-export function mlp(ctx: BuildContext, name: string, x: Value, dim: number, hidden: number, bias = true): Value {
+export function mlp(
+  ctx: BuildContext,
+  name: string,
+  x: Value,
+  dim: number,
+  hidden: number,
+  bias = true,
+): Value {
   const h = linear(ctx, `${name}.fc`, x, dim, hidden, { bias }).gelu();
   return linear(ctx, `${name}.proj`, h, hidden, dim, { bias });
 }
 
 /** SwiGLU MLP (Llama): down(silu(gate(x)) * up(x)). */
-export function swiglu(ctx: BuildContext, name: string, x: Value, dim: number, hidden: number, bias = false): Value {
+export function swiglu(
+  ctx: BuildContext,
+  name: string,
+  x: Value,
+  dim: number,
+  hidden: number,
+  bias = false,
+): Value {
   const gate = silu(linear(ctx, `${name}.gate`, x, dim, hidden, { bias }));
   const up = linear(ctx, `${name}.up`, x, dim, hidden, { bias });
   return linear(ctx, `${name}.down`, gate.mul(up), hidden, dim, { bias });

@@ -33,7 +33,9 @@ export class ParameterStore {
   private readonly map = new Map<string, Tensor>();
   readonly seed: number;
 
-  constructor(options: { seed?: number; tensors?: ReadonlyMap<string, Tensor> | Record<string, Tensor> } = {}) {
+  constructor(
+    options: { seed?: number; tensors?: ReadonlyMap<string, Tensor> | Record<string, Tensor> } = {},
+  ) {
     this.seed = options.seed ?? 0;
     const t = options.tensors;
     if (t) for (const [k, v] of t instanceof Map ? t : Object.entries(t)) this.map.set(k, v);

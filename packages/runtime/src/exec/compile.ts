@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import { decodeModel, encodeModel } from '../onnx/codec.js';
-import type { ModelProto } from '../onnx/types.js';
 import { Graph } from '../graph/graph.js';
 import { INPUT_FILL_KEY, type ToModelOptions, toModel } from '../graph/to-model.js';
 import type { Value } from '../graph/value.js';
+import { decodeModel, encodeModel } from '../onnx/codec.js';
+import type { ModelProto } from '../onnx/types.js';
 import { type DType, dtypeFromOnnxCode } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { FeedError, SessionError } from './errors.js';
-import { type SessionOptions, acquireSession, releaseSession } from './session.js';
+import { acquireSession, releaseSession, type SessionOptions } from './session.js';
 
 /** Named input tensors. */
 export type Feeds = Record<string, Tensor>;
@@ -86,17 +86,22 @@ export function validateFeeds(
     if (s.dtype && t.dtype !== s.dtype) problems.push(`input '${s.name}' must be ${s.dtype}, got ${t.dtype}`);
     if (s.shape) {
       if (t.rank !== s.shape.length) {
-        problems.push(`input '${s.name}' must have rank ${s.shape.length} [${s.shape.join(', ')}], got [${t.shape.join(', ')}]`);
+        problems.push(
+          `input '${s.name}' must have rank ${s.shape.length} [${s.shape.join(', ')}], got [${t.shape.join(', ')}]`,
+        );
       } else {
         s.shape.forEach((d, i) => {
           if (typeof d === 'number' && t.shape[i] !== d) {
-            problems.push(`input '${s.name}' dimension ${i} must be ${d}, got ${t.shape[i]} (shape [${t.shape.join(', ')}])`);
+            problems.push(
+              `input '${s.name}' dimension ${i} must be ${d}, got ${t.shape[i]} (shape [${t.shape.join(', ')}])`,
+            );
           }
         });
       }
     }
   }
-  for (const k of Object.keys(feeds)) if (!names.has(k) && !ignored.has(k)) problems.push(`unknown input '${k}'`);
+  for (const k of Object.keys(feeds))
+    if (!names.has(k) && !ignored.has(k)) problems.push(`unknown input '${k}'`);
   if (problems.length) {
     const sig = specs.map((s) => `${s.name}: ${s.dtype ?? '?'}[${(s.shape ?? ['?']).join(', ')}]`).join('; ');
     throw new FeedError(`Bad feeds for ${what}: ${problems.join('; ')}. Expected inputs: ${sig}.`);
@@ -137,7 +142,9 @@ export async function compile(
     try {
       bytes = new Uint8Array(await readFile(path));
     } catch (e) {
-      throw new SessionError(`cannot read ONNX model ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new SessionError(
+        `cannot read ONNX model ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
     label = path;
   } else {
@@ -160,14 +167,19 @@ export async function compile(
     for (const name of optional) {
       if (feeds[name] === undefined) {
         const spec = inputs.find((i) => i.name === name)!;
-        feeds = { ...feeds, [name]: Tensor.full(spec.shape as number[], fills[name], spec.dtype ?? 'float32') };
+        feeds = {
+          ...feeds,
+          [name]: Tensor.full(spec.shape as number[], fills[name], spec.dtype ?? 'float32'),
+        };
       }
     }
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [k, t] of Object.entries(feeds)) if (!unused.has(k)) ortFeeds[k] = t.toOrt();
     let result: ort.InferenceSession.ReturnType;
     try {
-      result = runOptions.outputs ? await session.run(ortFeeds, [...runOptions.outputs]) : await session.run(ortFeeds);
+      result = runOptions.outputs
+        ? await session.run(ortFeeds, [...runOptions.outputs])
+        : await session.run(ortFeeds);
     } catch (e) {
       throw new SessionError(`ONNX Runtime failed running ${label}: ${(e as Error).message}`, { cause: e });
     }

@@ -6,8 +6,8 @@ import { encodeModel } from '../onnx/codec.js';
 import type { ModelProto } from '../onnx/types.js';
 import type { DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
-import { SessionError } from './errors.js';
 import type { Feeds } from './compile.js';
+import { SessionError } from './errors.js';
 import type { SessionOptions } from './session.js';
 
 // The worker is plain CommonJS evaluated from a string, so it runs the same from src/ (tests) and dist/.
@@ -94,7 +94,8 @@ export class WorkerPool {
 
   constructor(options: WorkerPoolOptions = {}) {
     const size = options.size ?? 2;
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`WorkerPool size must be a positive integer, got ${size}.`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`WorkerPool size must be a positive integer, got ${size}.`);
     this.intraOp = options.intraOpNumThreads ?? 1;
     const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
     for (let i = 0; i < size; i++) {
@@ -124,7 +125,12 @@ export class WorkerPool {
   /** Register a model; sessions are created lazily in each worker on first use. */
   async load(source: Graph | ModelProto | Uint8Array, options: SessionOptions = {}): Promise<PooledModel> {
     if (this.closed) throw new SessionError('WorkerPool is closed.');
-    const bytes = source instanceof Graph ? encodeModel(toModel(source)) : source instanceof Uint8Array ? source : encodeModel(source);
+    const bytes =
+      source instanceof Graph
+        ? encodeModel(toModel(source))
+        : source instanceof Uint8Array
+          ? source
+          : encodeModel(source);
     const id = this.nextModelId++;
     const ortOptions = {
       executionProviders: [options.executionProvider ?? 'cpu'],
@@ -146,7 +152,8 @@ export class WorkerPool {
             w.loaded.add(id);
           }
           const wire: Record<string, { dtype: DType; data: Tensor['data']; shape: readonly number[] }> = {};
-          for (const [k, t] of Object.entries(feeds)) wire[k] = { dtype: t.dtype, data: t.data, shape: t.shape };
+          for (const [k, t] of Object.entries(feeds))
+            wire[k] = { dtype: t.dtype, data: t.data, shape: t.shape };
           const out = (await this.send(w, { type: 'run', id, feeds: wire })) as Record<
             string,
             { dtype: DType; data: Tensor['data']; shape: number[] }
@@ -160,10 +167,12 @@ export class WorkerPool {
       },
       dispose: async () => {
         await Promise.all(
-          this.workers.filter((w) => w.loaded.has(id)).map(async (w) => {
-            w.loaded.delete(id);
-            await this.send(w, { type: 'unload', id });
-          }),
+          this.workers
+            .filter((w) => w.loaded.has(id))
+            .map(async (w) => {
+              w.loaded.delete(id);
+              await this.send(w, { type: 'unload', id });
+            }),
         );
       },
     };

@@ -50,7 +50,9 @@ function ortOptions(o: SessionOptions): ort.InferenceSession.SessionOptions {
     );
   }
   const providers: ort.InferenceSession.ExecutionProviderConfig[] =
-    ep === 'cpu' ? ['cpu'] : [{ name: ep, deviceId: o.deviceId ?? 0 } as ort.InferenceSession.ExecutionProviderConfig];
+    ep === 'cpu'
+      ? ['cpu']
+      : [{ name: ep, deviceId: o.deviceId ?? 0 } as ort.InferenceSession.ExecutionProviderConfig];
   return {
     executionProviders: providers,
     intraOpNumThreads: o.intraOpNumThreads ?? availableParallelism(),
@@ -91,7 +93,9 @@ export async function acquireSession(
   const ep = options.executionProvider ?? 'cpu';
   const create = async () => {
     try {
-      return path === undefined ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(path, opts);
+      return path === undefined
+        ? await ort.InferenceSession.create(model, opts)
+        : await ort.InferenceSession.create(path, opts);
     } catch (e) {
       if (ep !== 'cpu') throw explainProviderFailure(ep, e);
       throw new SessionError(`ONNX Runtime could not load the model: ${(e as Error).message}`, { cause: e });

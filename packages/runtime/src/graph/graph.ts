@@ -3,7 +3,7 @@ import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { GraphBuildError } from './errors.js';
 import type { Attr, Node } from './node.js';
-import { type Dim, type Shape, fmtShape, isStatic } from './shape.js';
+import { type Dim, fmtShape, isStatic, type Shape } from './shape.js';
 import { Value, type ValueKind } from './value.js';
 
 /** How {@link Graph.param} fills a new parameter. */
@@ -87,7 +87,8 @@ export class Graph {
   constructor(name = 'graph', options: GraphOptions = {}) {
     this.name = name;
     this.opset = options.opset ?? 17;
-    if (this.opset < 17) throw new GraphBuildError('Graph', `opset ${this.opset} is too old; use 17 or later.`);
+    if (this.opset < 17)
+      throw new GraphBuildError('Graph', `opset ${this.opset} is too old; use 17 or later.`);
   }
 
   /** Nodes in creation (topological) order. */
@@ -124,14 +125,22 @@ export class Graph {
     this.claimName('input', name);
     for (const d of shape) {
       if (typeof d === 'number' && (!Number.isInteger(d) || d < 0)) {
-        throw new GraphBuildError('input', `input '${name}' has invalid dimension ${d} in ${fmtShape(shape)}.`);
+        throw new GraphBuildError(
+          'input',
+          `input '${name}' has invalid dimension ${d} in ${fmtShape(shape)}.`,
+        );
       }
     }
     const v = this.newValue('input', name, dtype, shape, null, 0);
     this.inputList.push(v);
     if (options.fill !== undefined) {
-      if (!isStatic(shape)) throw new GraphBuildError('input', `optional input '${name}' needs a static shape, got ${fmtShape(shape)}.`);
-      if (!Number.isFinite(options.fill)) throw new GraphBuildError('input', `fill for '${name}' must be finite.`);
+      if (!isStatic(shape))
+        throw new GraphBuildError(
+          'input',
+          `optional input '${name}' needs a static shape, got ${fmtShape(shape)}.`,
+        );
+      if (!Number.isFinite(options.fill))
+        throw new GraphBuildError('input', `fill for '${name}' must be finite.`);
       this.inputFills.set(v, options.fill);
     }
     return v;
@@ -175,7 +184,8 @@ export class Graph {
    */
   constant(value: Tensor | number | bigint | boolean, dtype?: DType, name?: string): Value {
     if (!(value instanceof Tensor)) {
-      const dt: DType = dtype ?? (typeof value === 'bigint' ? 'int64' : typeof value === 'boolean' ? 'bool' : 'float32');
+      const dt: DType =
+        dtype ?? (typeof value === 'bigint' ? 'int64' : typeof value === 'boolean' ? 'bool' : 'float32');
       const key = `${dt}:${String(value)}`;
       const cached = this.scalarCache.get(key);
       if (cached && name === undefined) return cached;
@@ -193,7 +203,12 @@ export class Graph {
 
   /** A 1-D int64 constant, as shape / axes operands need. */
   int64s(values: readonly number[]): Value {
-    return this.constant(Tensor.fromArray(values.map((x) => BigInt(x)), { dtype: 'int64', shape: [values.length] }));
+    return this.constant(
+      Tensor.fromArray(
+        values.map((x) => BigInt(x)),
+        { dtype: 'int64', shape: [values.length] },
+      ),
+    );
   }
 
   /**
@@ -202,9 +217,13 @@ export class Graph {
    */
   output(name: string, value: Value): this {
     this.checkOwned('output', value);
-    if (this.outputMap.has(name)) throw new GraphBuildError('output', `output '${name}' is already declared.`);
+    if (this.outputMap.has(name))
+      throw new GraphBuildError('output', `output '${name}' is already declared.`);
     if (this.usedNames.has(name) && value.name !== name) {
-      throw new GraphBuildError('output', `name '${name}' is already used by another value; pick another output name.`);
+      throw new GraphBuildError(
+        'output',
+        `name '${name}' is already used by another value; pick another output name.`,
+      );
     }
     this.outputMap.set(name, value);
     this.usedNames.add(name);
@@ -247,7 +266,14 @@ export class Graph {
     return `${hint}_${this.nextId++}`;
   }
 
-  private newValue(kind: ValueKind, name: string, dtype: DType, shape: Shape, producer: Node | null, index: number) {
+  private newValue(
+    kind: ValueKind,
+    name: string,
+    dtype: DType,
+    shape: Shape,
+    producer: Node | null,
+    index: number,
+  ) {
     return new Value(this, this.nextId++, name, kind, dtype, Object.freeze([...shape]), producer, index);
   }
 
@@ -260,14 +286,18 @@ export class Graph {
 
   private claimName(op: string, name: string): void {
     if (!name || typeof name !== 'string') throw new GraphBuildError(op, 'names must be non-empty strings.');
-    if (this.usedNames.has(name)) throw new GraphBuildError(op, `name '${name}' is already used in graph '${this.name}'.`);
+    if (this.usedNames.has(name))
+      throw new GraphBuildError(op, `name '${name}' is already used in graph '${this.name}'.`);
     this.usedNames.add(name);
   }
 
   private checkOwned(op: string, v: Value): void {
     if (!(v instanceof Value)) throw new GraphBuildError(op, `expected a graph Value, got ${typeof v}.`);
     if (v.graph !== this) {
-      throw new GraphBuildError(op, `value '${v.name}' belongs to graph '${v.graph.name}', not '${this.name}'.`);
+      throw new GraphBuildError(
+        op,
+        `value '${v.name}' belongs to graph '${v.graph.name}', not '${this.name}'.`,
+      );
     }
   }
 }
@@ -282,7 +312,12 @@ function nameSeed(name: string): number {
   return h;
 }
 
-function initTensor(name: string, shape: readonly number[], dtype: 'float32' | 'float64', o: ParamOptions): Tensor {
+function initTensor(
+  name: string,
+  shape: readonly number[],
+  dtype: 'float32' | 'float64',
+  o: ParamOptions,
+): Tensor {
   if (!isStatic(shape)) throw new GraphBuildError('param', `parameter '${name}' needs a static shape.`);
   const init = (o.init as ParamInit | undefined) ?? 'normal';
   const fanIn = shape.length >= 2 ? shape[shape.length - 2] : (shape[0] ?? 1);

@@ -22,14 +22,23 @@ export interface CrossEntropyOptions {
 export function crossEntropy(logits: Value, labels: Value, options: CrossEntropyOptions = {}): Value {
   const op = 'crossEntropy';
   if (labels.dtype !== 'int64' && labels.dtype !== 'int32') {
-    throw new GraphBuildError(op, `labels must be int64 or int32, got ${labels.dtype}${fmtShape(labels.shape)}.`);
+    throw new GraphBuildError(
+      op,
+      `labels must be int64 or int32, got ${labels.dtype}${fmtShape(labels.shape)}.`,
+    );
   }
   if (labels.rank !== logits.rank - 1) {
-    throw new GraphBuildError(op, `labels ${fmtShape(labels.shape)} must have the shape of logits ${fmtShape(logits.shape)} without the class axis.`);
+    throw new GraphBuildError(
+      op,
+      `labels ${fmtShape(labels.shape)} must have the shape of logits ${fmtShape(logits.shape)} without the class axis.`,
+    );
   }
   const idx = labels.dtype === 'int64' ? labels : labels.cast('int64');
   const logp = logits.logSoftmax(-1);
-  const nll = ops.gatherElements(logp, idx.unsqueeze([-1]), -1).squeeze([-1]).neg();
+  const nll = ops
+    .gatherElements(logp, idx.unsqueeze([-1]), -1)
+    .squeeze([-1])
+    .neg();
   return reduceWithMask(op, nll, options.mask, options.reduction ?? 'mean');
 }
 
@@ -37,7 +46,11 @@ export function crossEntropy(logits: Value, labels: Value, options: CrossEntropy
  * Mean squared error between two same-shaped values (reduction 'mean' by default).
  * @example mse(pred, target)
  */
-export function mse(pred: Value, target: Value, options: { reduction?: 'mean' | 'sum' | 'none' } = {}): Value {
+export function mse(
+  pred: Value,
+  target: Value,
+  options: { reduction?: 'mean' | 'sum' | 'none' } = {},
+): Value {
   const d = pred.sub(target);
   const sq = d.mul(d);
   const r = options.reduction ?? 'mean';
@@ -45,10 +58,19 @@ export function mse(pred: Value, target: Value, options: { reduction?: 'mean' | 
 }
 
 /** Reduce per-position values with an optional mask: masked mean divides by max(sum(mask), 1). */
-export function reduceWithMask(op: string, values: Value, mask: Value | undefined, reduction: 'mean' | 'sum' | 'none'): Value {
+export function reduceWithMask(
+  op: string,
+  values: Value,
+  mask: Value | undefined,
+  reduction: 'mean' | 'sum' | 'none',
+): Value {
   if (!mask) return reduction === 'none' ? values : reduction === 'sum' ? values.sum() : values.mean();
   const m = mask.dtype === values.dtype ? mask : mask.cast(values.dtype);
-  if (m.rank !== values.rank) throw new GraphBuildError(op, `mask ${fmtShape(mask.shape)} must be shaped like ${fmtShape(values.shape)}.`);
+  if (m.rank !== values.rank)
+    throw new GraphBuildError(
+      op,
+      `mask ${fmtShape(mask.shape)} must be shaped like ${fmtShape(values.shape)}.`,
+    );
   const masked = values.mul(m);
   if (reduction === 'none') return masked;
   if (reduction === 'sum') return masked.sum();

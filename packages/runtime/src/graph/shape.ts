@@ -129,7 +129,10 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): Dim[] {
 /** Normalise a possibly negative axis for a given rank. @throws {GraphBuildError} when out of range. */
 export function normAxis(op: string, axis: number, rank: number): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1)) {
-    throw new GraphBuildError(op, `axis ${axis} is out of range for a rank-${rank} input (valid: ${-rank}..${rank - 1}).`);
+    throw new GraphBuildError(
+      op,
+      `axis ${axis} is out of range for a rank-${rank} input (valid: ${-rank}..${rank - 1}).`,
+    );
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -137,6 +140,7 @@ export function normAxis(op: string, axis: number, rank: number): number {
 /** Normalise and de-duplicate a list of axes. */
 export function normAxes(op: string, axes: readonly number[], rank: number): number[] {
   const out = axes.map((a) => normAxis(op, a, rank));
-  if (new Set(out).size !== out.length) throw new GraphBuildError(op, `axes [${axes.join(', ')}] repeat an axis.`);
+  if (new Set(out).size !== out.length)
+    throw new GraphBuildError(op, `axes [${axes.join(', ')}] repeat an axis.`);
   return out;
 }

@@ -1,4 +1,3 @@
-import { ONNX_DTYPE_CODE } from '../tensor/dtype.js';
 import { tensorToProto } from '../onnx/tensor-proto.js';
 import {
   type AttributeProto,
@@ -8,6 +7,7 @@ import {
   type TensorProto,
   type ValueInfoProto,
 } from '../onnx/types.js';
+import { ONNX_DTYPE_CODE } from '../tensor/dtype.js';
 import { GraphBuildError } from './errors.js';
 import type { Graph } from './graph.js';
 import type { Attr, Node } from './node.js';
@@ -41,7 +41,10 @@ function dimsOf(shape: Shape) {
 }
 
 function valueInfo(name: string, v: Value): ValueInfoProto {
-  return { name, type: { tensorType: { elemType: ONNX_DTYPE_CODE[v.dtype], shape: { dim: dimsOf(v.shape) } } } };
+  return {
+    name,
+    type: { tensorType: { elemType: ONNX_DTYPE_CODE[v.dtype], shape: { dim: dimsOf(v.shape) } } },
+  };
 }
 
 function attrProto(name: string, a: Attr): AttributeProto {
@@ -78,7 +81,10 @@ export function toModel(graph: Graph, options: ToModelOptions = {}): ModelProto 
         ? Object.entries(options.outputs)
         : [...graph.outputs];
   if (outputs.length === 0) {
-    throw new GraphBuildError('toModel', `graph '${graph.name}' has no outputs; call g.output(name, value) first.`);
+    throw new GraphBuildError(
+      'toModel',
+      `graph '${graph.name}' has no outputs; call g.output(name, value) first.`,
+    );
   }
   const asInput =
     typeof options.paramsAsInputs === 'function'
@@ -123,7 +129,13 @@ export function toModel(graph: Graph, options: ToModelOptions = {}): ModelProto 
     });
   }
   for (const [v, name] of identities) {
-    nodes.push({ input: [nameOf(v)], output: [name], name: `output_${name}`, opType: 'Identity', attribute: [] });
+    nodes.push({
+      input: [nameOf(v)],
+      output: [name],
+      name: `output_${name}`,
+      opType: 'Identity',
+      attribute: [],
+    });
   }
 
   // Only inputs the outputs depend on: a graph grown with training-only inputs still compiles to a clean
@@ -142,7 +154,8 @@ export function toModel(graph: Graph, options: ToModelOptions = {}): ModelProto 
   }
   const valueInfos: ValueInfoProto[] = [];
   if (options.valueInfo) {
-    for (const v of live) if (v.kind === 'node' && !outputs.some(([, o]) => o === v)) valueInfos.push(valueInfo(nameOf(v), v));
+    for (const v of live)
+      if (v.kind === 'node' && !outputs.some(([, o]) => o === v)) valueInfos.push(valueInfo(nameOf(v), v));
   }
   // Optional inputs: ONNX Runtime's Node binding ignores feeds for initializer-backed inputs, so defaults are
   // recorded as metadata and filled in by compile().
@@ -151,7 +164,9 @@ export function toModel(graph: Graph, options: ToModelOptions = {}): ModelProto 
     const f = graph.inputFill(v);
     if (f !== undefined && live.has(v)) fills[v.name] = f;
   }
-  const metadataProps = Object.keys(fills).length ? [{ key: INPUT_FILL_KEY, value: JSON.stringify(fills) }] : undefined;
+  const metadataProps = Object.keys(fills).length
+    ? [{ key: INPUT_FILL_KEY, value: JSON.stringify(fills) }]
+    : undefined;
   const opsetImport = [{ domain: '', version: graph.opset }];
   for (const [domain, version] of graph.extraOpsets) opsetImport.push({ domain, version });
   return {

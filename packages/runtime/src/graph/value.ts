@@ -137,7 +137,12 @@ export class Value {
   unsqueeze(axes: readonly number[]): Value {
     return ops.unsqueeze(this, axes);
   }
-  slice(starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): Value {
+  slice(
+    starts: readonly number[],
+    ends: readonly number[],
+    axes?: readonly number[],
+    steps?: readonly number[],
+  ): Value {
     return ops.slice(this, starts, ends, axes, steps);
   }
   gather(indices: Value, axis = 0): Value {

@@ -25,7 +25,16 @@ export type TensorData = DataTypeMap[DType];
 export type FloatDType = 'float32' | 'float64' | 'float16';
 
 /** All supported dtypes, in a stable order. */
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'int8', 'int32', 'int64', 'uint8', 'bool'];
+export const DTYPES: readonly DType[] = [
+  'float32',
+  'float64',
+  'float16',
+  'int8',
+  'int32',
+  'int64',
+  'uint8',
+  'bool',
+];
 
 /** ONNX `TensorProto.DataType` codes (onnx.proto3, field `data_type`). */
 export const ONNX_DTYPE_CODE: Readonly<Record<DType, number>> = {

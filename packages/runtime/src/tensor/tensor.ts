@@ -1,12 +1,12 @@
 import * as ort from 'onnxruntime-node';
 import {
-  type DType,
-  type DataTypeMap,
-  type TensorData,
   allocData,
+  type DataTypeMap,
+  type DType,
   dataMatchesDType,
   dtypeOfData,
   fromHalfBits,
+  type TensorData,
   toHalfBits,
 } from './dtype.js';
 import { TensorError } from './errors.js';
@@ -36,7 +36,9 @@ export function stridesOf(shape: readonly number[]): number[] {
 function checkShape(shape: readonly number[]): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new TensorError(`Invalid tensor shape [${shape.join(', ')}]: dimensions must be non-negative integers.`);
+      throw new TensorError(
+        `Invalid tensor shape [${shape.join(', ')}]: dimensions must be non-negative integers.`,
+      );
     }
   }
 }
@@ -130,7 +132,8 @@ export class Tensor<D extends DType = DType> {
       stop = start;
       start = 0;
     }
-    if (step === 0 || !Number.isFinite(step)) throw new TensorError('Tensor.arange needs a finite, non-zero step.');
+    if (step === 0 || !Number.isFinite(step))
+      throw new TensorError('Tensor.arange needs a finite, non-zero step.');
     const n = Math.max(0, Math.ceil((stop - start) / step));
     const t = Tensor.zeros([n], dtype);
     for (let i = 0; i < n; i++) setAt(t, i, start + i * step);
@@ -179,7 +182,10 @@ export class Tensor<D extends DType = DType> {
   }
 
   /** A scalar (rank-0) tensor. */
-  static scalar<T extends DType = 'float32'>(value: number | bigint | boolean, dtype: T = 'float32' as T): Tensor<T> {
+  static scalar<T extends DType = 'float32'>(
+    value: number | bigint | boolean,
+    dtype: T = 'float32' as T,
+  ): Tensor<T> {
     return Tensor.full([], value, dtype);
   }
 
@@ -267,7 +273,8 @@ export class Tensor<D extends DType = DType> {
 
   /** The single value of a one-element tensor, as a number (int64 converted; bool as 0/1). */
   item(): number {
-    if (this.size !== 1) throw new TensorError(`item() needs a one-element tensor, got shape [${this.shape.join(', ')}].`);
+    if (this.size !== 1)
+      throw new TensorError(`item() needs a one-element tensor, got shape [${this.shape.join(', ')}].`);
     return toNumber(this.at(0));
   }
 
@@ -315,7 +322,16 @@ export class Tensor<D extends DType = DType> {
       throw new TensorError(`Tensor is on '${t.location}'; call getData() to download it before wrapping.`);
     }
     const dtype = t.type as DType;
-    const supported: readonly string[] = ['float32', 'float64', 'float16', 'int8', 'int32', 'int64', 'uint8', 'bool'];
+    const supported: readonly string[] = [
+      'float32',
+      'float64',
+      'float16',
+      'int8',
+      'int32',
+      'int64',
+      'uint8',
+      'bool',
+    ];
     if (!supported.includes(t.type)) {
       throw new TensorError(`ONNX Runtime tensor of type '${t.type}' is not supported by @proj/runtime.`);
     }
@@ -369,7 +385,9 @@ function flatten(
 ): void {
   if (Array.isArray(v)) {
     if (axis >= shape.length || v.length !== shape[axis]) {
-      throw new TensorError(`fromArray: ragged nested array at depth ${axis} (expected length ${shape[axis]}).`);
+      throw new TensorError(
+        `fromArray: ragged nested array at depth ${axis} (expected length ${shape[axis]}).`,
+      );
     }
     for (const x of v) flatten(x, shape, axis + 1, out);
   } else {

@@ -34,7 +34,10 @@ function mlp() {
   let h = x;
   let width = 2;
   for (const [i, w] of [64, 64].entries()) {
-    h = h.matmul(g.param(`w${i}`, [width, w], { init: 'kaiming', seed: i + 1 })).add(g.param(`b${i}`, [w], { init: 'zeros' })).gelu();
+    h = h
+      .matmul(g.param(`w${i}`, [width, w], { init: 'kaiming', seed: i + 1 }))
+      .add(g.param(`b${i}`, [w], { init: 'zeros' }))
+      .gelu();
     width = w;
   }
   const logits = h.matmul(g.param('out', [width, 2], { init: 'xavier', seed: 9 }));
@@ -83,7 +86,8 @@ describe('learning', () => {
     const out = (await infer({ x: test.x })).logits;
     let correct = 0;
     const l = out.data as Float32Array;
-    for (let i = 0; i < 1024; i++) if ((l[2 * i + 1] > l[2 * i] ? 1n : 0n) === (test.y.data as BigInt64Array)[i]) correct++;
+    for (let i = 0; i < 1024; i++)
+      if ((l[2 * i + 1] > l[2 * i] ? 1n : 0n) === (test.y.data as BigInt64Array)[i]) correct++;
     expect(correct / 1024).toBeGreaterThan(0.95);
 
     const dir = await mkdtemp(join(tmpdir(), 'proj-ckpt-'));

@@ -2,16 +2,31 @@ import { describe, expect, it } from 'vitest';
 import { Graph } from '../graph/graph.js';
 import { Tensor } from '../tensor/tensor.js';
 import fx from './fixtures/optim.json' with { type: 'json' };
-import { type OptimizerSpec, adam, adamw, sgd } from './optimizers.js';
+import { adam, adamw, type OptimizerSpec, sgd } from './optimizers.js';
 import { constantLr, linearWarmup, warmupCosine } from './schedules.js';
 import { compileTrainStep } from './train-step.js';
 
 // Three steps of each optimiser on a quadratic, against torch.optim (scripts/optim_fixtures.py), float64.
-type Case = { kind: string; options: Record<string, unknown>; clip: number | null; losses: number[]; gradNorms: number[]; w: number[]; b: number[] };
+type Case = {
+  kind: string;
+  options: Record<string, unknown>;
+  clip: number | null;
+  losses: number[];
+  gradNorms: number[];
+  w: number[];
+  b: number[];
+};
 
 function specFor(c: Case): OptimizerSpec {
-  const o = c.options as { momentum?: number; nesterov?: boolean; weight_decay?: number; betas?: [number, number]; eps?: number };
-  if (c.kind === 'SGD') return sgd({ momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weight_decay });
+  const o = c.options as {
+    momentum?: number;
+    nesterov?: boolean;
+    weight_decay?: number;
+    betas?: [number, number];
+    eps?: number;
+  };
+  if (c.kind === 'SGD')
+    return sgd({ momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weight_decay });
   const common = { beta1: o.betas![0], beta2: o.betas![1], eps: o.eps, weightDecay: o.weight_decay };
   return c.kind === 'Adam' ? adam(common) : adamw(common);
 }
@@ -25,7 +40,12 @@ function quadratic() {
   const d = g.constant(t(fx.d, [3, 4]));
   const e = g.constant(t(fx.e, [4]));
   const f = g.constant(t(fx.f, [4]));
-  const loss = c.mul(w).sum().add(d.mul(w).mul(w).sum().mul(0.5)).add(e.mul(b).sum()).add(f.mul(b).mul(b).sum().mul(0.5));
+  const loss = c
+    .mul(w)
+    .sum()
+    .add(d.mul(w).mul(w).sum().mul(0.5))
+    .add(e.mul(b).sum())
+    .add(f.mul(b).mul(b).sum().mul(0.5));
   return { g, loss };
 }
 
@@ -34,7 +54,12 @@ describe('optimisers against torch.optim', () => {
     for (const update of ['host', 'graph'] as const) {
       it(`${name} (${update} update)`, async () => {
         const { g, loss } = quadratic();
-        const step = await compileTrainStep(g, { loss, optimizer: specFor(c), update, maxGradNorm: c.clip ?? undefined });
+        const step = await compileTrainStep(g, {
+          loss,
+          optimizer: specFor(c),
+          update,
+          maxGradNorm: c.clip ?? undefined,
+        });
         for (let i = 0; i < fx.lrs.length; i++) {
           const r = await step.run({}, { lr: fx.lrs[i] });
           expect(r.loss).toBeCloseTo(c.losses[i], 10);
@@ -42,8 +67,12 @@ describe('optimisers against torch.optim', () => {
           expect(r.step).toBe(i + 1);
         }
         const p = step.params();
-        p.get('w')!.toNumbers().forEach((v, i) => expect(v).toBeCloseTo(c.w[i], 10));
-        p.get('b')!.toNumbers().forEach((v, i) => expect(v).toBeCloseTo(c.b[i], 10));
+        p.get('w')!
+          .toNumbers()
+          .forEach((v, i) => expect(v).toBeCloseTo(c.w[i], 10));
+        p.get('b')!
+          .toNumbers()
+          .forEach((v, i) => expect(v).toBeCloseTo(c.b[i], 10));
         await step.dispose();
       });
     }
@@ -63,7 +92,10 @@ describe('gradient accumulation', () => {
     const x = Tensor.randn([8, 3], { seed: 1, dtype: 'float64' });
     const y = Tensor.randn([8], { seed: 2, dtype: 'float64' });
     const half = (t: Tensor, i: number) =>
-      new Tensor('float64', (t.data as Float64Array).slice(i * (t.size / 2), (i + 1) * (t.size / 2)), [4, ...t.shape.slice(1)]);
+      new Tensor('float64', (t.data as Float64Array).slice(i * (t.size / 2), (i + 1) * (t.size / 2)), [
+        4,
+        ...t.shape.slice(1),
+      ]);
     const a = build();
     const full = await compileTrainStep(a.g, { loss: a.loss, optimizer: adamw() });
     const b = build();
@@ -79,7 +111,11 @@ describe('gradient accumulation', () => {
     expect(r2.loss).toBeCloseTo(r1.loss, 12);
     expect(r2.gradNorm).toBeCloseTo(r1.gradNorm, 12);
     const pw = full.params().get('w')!.toNumbers();
-    acc.params().get('w')!.toNumbers().forEach((v, i) => expect(v).toBeCloseTo(pw[i], 12));
+    acc
+      .params()
+      .get('w')!
+      .toNumbers()
+      .forEach((v, i) => expect(v).toBeCloseTo(pw[i], 12));
   });
 });
 

@@ -45,7 +45,9 @@ export function sgd(options: { momentum?: number; nesterov?: boolean; weightDeca
  * Adam (Kingma & Ba) with bias correction; `weightDecay` is coupled L2 as in torch.optim.Adam.
  * @example adam({ beta2: 0.98 })
  */
-export function adam(options: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number } = {}): AdamSpec {
+export function adam(
+  options: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number } = {},
+): AdamSpec {
   return adamSpec('adam', options, 0);
 }
 
@@ -53,7 +55,9 @@ export function adam(options: { beta1?: number; beta2?: number; eps?: number; we
  * AdamW (Loshchilov & Hutter): Adam with decoupled weight decay (default 0.01, as torch.optim.AdamW).
  * @example adamw({ weightDecay: 0.1 })
  */
-export function adamw(options: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number } = {}): AdamSpec {
+export function adamw(
+  options: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number } = {},
+): AdamSpec {
   return adamSpec('adamw', options, 0.01);
 }
 
@@ -62,7 +66,13 @@ function adamSpec(
   o: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number },
   defaultWd: number,
 ): AdamSpec {
-  const spec: AdamSpec = { kind, beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? defaultWd };
+  const spec: AdamSpec = {
+    kind,
+    beta1: o.beta1 ?? 0.9,
+    beta2: o.beta2 ?? 0.999,
+    eps: o.eps ?? 1e-8,
+    weightDecay: o.weightDecay ?? defaultWd,
+  };
   checkRange(kind, 'beta1', spec.beta1, 0, 1);
   checkRange(kind, 'beta2', spec.beta2, 0, 1);
   checkRange(kind, 'eps', spec.eps, 0, Number.POSITIVE_INFINITY);

@@ -26,12 +26,18 @@ export function linearWarmup(options: { peak: number; warmupSteps: number }): Sc
 /**
  * Linear warm-up to `peak`, then cosine decay to `minLr` at `totalSteps` (held there afterwards).
  */
-export function warmupCosine(options: { peak: number; warmupSteps?: number; totalSteps: number; minLr?: number }): Schedule {
+export function warmupCosine(options: {
+  peak: number;
+  warmupSteps?: number;
+  totalSteps: number;
+  minLr?: number;
+}): Schedule {
   checkRate('warmupCosine', options.peak);
   const w = Math.max(0, options.warmupSteps ?? 0);
   const total = options.totalSteps;
   const min = options.minLr ?? 0;
-  if (!(total > w)) throw new RangeError(`warmupCosine: totalSteps (${total}) must exceed warmupSteps (${w}).`);
+  if (!(total > w))
+    throw new RangeError(`warmupCosine: totalSteps (${total}) must exceed warmupSteps (${w}).`);
   return (step) => {
     if (w > 0 && step < w) return (options.peak * (step + 1)) / w;
     const t = Math.min(1, (step - w) / (total - w));
@@ -40,5 +46,6 @@ export function warmupCosine(options: { peak: number; warmupSteps?: number; tota
 }
 
 function checkRate(name: string, lr: number): void {
-  if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`${name}: learning rate must be a finite number >= 0, got ${lr}.`);
+  if (!Number.isFinite(lr) || lr < 0)
+    throw new RangeError(`${name}: learning rate must be a finite number >= 0, got ${lr}.`);
 }

@@ -1,17 +1,17 @@
+import { type CompiledGraph, compile, type Feeds } from '../exec/compile.js';
+import type { SessionOptions } from '../exec/session.js';
 import { grad } from '../graph/autodiff/grad.js';
 import { GraphBuildError } from '../graph/errors.js';
 import type { Graph, ParamEntry } from '../graph/graph.js';
 import * as ops from '../graph/ops/index.js';
 import type { Value } from '../graph/value.js';
-import { type CompiledGraph, type Feeds, compile } from '../exec/compile.js';
-import type { SessionOptions } from '../exec/session.js';
 import { Tensor } from '../tensor/tensor.js';
 import {
-  type OptimizerSpec,
-  type ScalarInputs,
   declareScalarInputs,
   graphUpdate,
   hostUpdate,
+  type OptimizerSpec,
+  type ScalarInputs,
   stateSlots,
   stepScalars,
 } from './optimizers.js';
@@ -79,7 +79,6 @@ export class TrainStep {
 
   /** @internal */
   constructor(
-    private readonly graph: Graph,
     private readonly spec: OptimizerSpec,
     trained: TrainedParam[],
     flat: Float32Array | Float64Array | null,
@@ -116,7 +115,10 @@ export class TrainStep {
       const v = values.get(t.entry.name);
       if (!v) continue;
       if (v.size !== t.size || v.dtype !== t.tensor.dtype) {
-        throw new GraphBuildError('setParams', `'${t.entry.name}' expects ${t.tensor.dtype}[${t.tensor.shape.join(', ')}], got ${v.dtype}[${v.shape.join(', ')}].`);
+        throw new GraphBuildError(
+          'setParams',
+          `'${t.entry.name}' expects ${t.tensor.dtype}[${t.tensor.shape.join(', ')}], got ${v.dtype}[${v.shape.join(', ')}].`,
+        );
       }
       if (this.flat) (t.tensor.data as Float32Array).set(v.data as Float32Array);
       else t.tensor = v.clone();
@@ -130,7 +132,11 @@ export class TrainStep {
       slots.forEach((slot, i) => {
         const v = values.get(`${slot}.${t.entry.name}`);
         if (!v) return;
-        if (v.size !== t.size) throw new GraphBuildError('setOptimizerState', `state '${slot}.${t.entry.name}' has ${v.size} elements, expected ${t.size}.`);
+        if (v.size !== t.size)
+          throw new GraphBuildError(
+            'setOptimizerState',
+            `state '${slot}.${t.entry.name}' has ${v.size} elements, expected ${t.size}.`,
+          );
         if (this.flat) (t.state[i].data as Float32Array).set(v.data as Float32Array);
         else t.state[i] = v.clone();
       });
@@ -150,7 +156,8 @@ export class TrainStep {
   async run(batches: Feeds | readonly Feeds[], options: { lr: number }): Promise<StepResult> {
     const list = Array.isArray(batches) ? (batches as readonly Feeds[]) : [batches as Feeds];
     if (list.length === 0) throw new RangeError('TrainStep.run needs at least one batch.');
-    if (!Number.isFinite(options.lr) || options.lr < 0) throw new RangeError(`lr must be a finite number >= 0, got ${options.lr}.`);
+    if (!Number.isFinite(options.lr) || options.lr < 0)
+      throw new RangeError(`lr must be a finite number >= 0, got ${options.lr}.`);
     if (this.fusedFn && list.length === 1) return this.runFused(list[0], options.lr);
     return this.runHost(list, options.lr);
   }
@@ -185,7 +192,9 @@ export class TrainStep {
     }
     // Gradient (averaged over micro-batches) and its norm.
     const gradOf = (t: TrainedParam): Float32Array | Float64Array =>
-      k > 1 ? this.accum!.subarray(t.offset, t.offset + t.size) : (grads[GRAD_PREFIX + t.entry.name].data as Float32Array);
+      k > 1
+        ? this.accum!.subarray(t.offset, t.offset + t.size)
+        : (grads[GRAD_PREFIX + t.entry.name].data as Float32Array);
     let sq = 0;
     for (const t of this.trained) {
       const gd = gradOf(t);
@@ -197,7 +206,14 @@ export class TrainStep {
     this.stepCount++;
     const s = stepScalars(this.spec, this.stepCount, lr, scale);
     for (const t of this.trained) {
-      hostUpdate(this.spec, t.tensor.data as Float32Array, gradOf(t), t.state.map((x) => x.data as Float32Array), s, t.decay);
+      hostUpdate(
+        this.spec,
+        t.tensor.data as Float32Array,
+        gradOf(t),
+        t.state.map((x) => x.data as Float32Array),
+        s,
+        t.decay,
+      );
     }
     return { loss: lossSum / k, gradNorm, lr, step: this.stepCount, metrics };
   }
@@ -257,24 +273,39 @@ export class TrainStep {
 export async function compileTrainStep(g: Graph, options: TrainStepOptions): Promise<TrainStep> {
   const { loss, optimizer } = options;
   if (loss.rank !== 0) {
-    throw new GraphBuildError('compileTrainStep', `loss must be a scalar, got shape [${loss.shape.join(', ')}]; reduce it (e.g. .mean()).`);
+    throw new GraphBuildError(
+      'compileTrainStep',
+      `loss must be a scalar, got shape [${loss.shape.join(', ')}]; reduce it (e.g. .mean()).`,
+    );
   }
   const names = options.params ?? [...g.params.values()].filter((p) => p.trainable).map((p) => p.name);
-  if (names.length === 0) throw new GraphBuildError('compileTrainStep', `graph '${g.name}' has no trainable parameters.`);
+  if (names.length === 0)
+    throw new GraphBuildError('compileTrainStep', `graph '${g.name}' has no trainable parameters.`);
   const entries = names.map((n) => {
     const e = g.params.get(n);
-    if (!e) throw new GraphBuildError('compileTrainStep', `unknown parameter '${n}' (known: ${[...g.params.keys()].join(', ')}).`);
+    if (!e)
+      throw new GraphBuildError(
+        'compileTrainStep',
+        `unknown parameter '${n}' (known: ${[...g.params.keys()].join(', ')}).`,
+      );
     return e;
   });
   const dtype = entries[0].data.dtype;
   if (entries.some((e) => e.data.dtype !== dtype) || (dtype !== 'float32' && dtype !== 'float64')) {
-    throw new GraphBuildError('compileTrainStep', 'all trained parameters must share one dtype, float32 or float64.');
+    throw new GraphBuildError(
+      'compileTrainStep',
+      'all trained parameters must share one dtype, float32 or float64.',
+    );
   }
   const decayOf = options.decay ?? ((_n: string, shape: readonly number[]) => shape.length >= 2);
   const mode = options.update ?? 'host';
-  const grads = grad(loss, entries.map((e) => e.value), {
-    onWarning: (m) => console.warn(`compileTrainStep: ${m}`),
-  });
+  const grads = grad(
+    loss,
+    entries.map((e) => e.value),
+    {
+      onWarning: (m) => console.warn(`compileTrainStep: ${m}`),
+    },
+  );
   const metricNames = Object.keys(options.metrics ?? {});
   const trainedSet = new Set(names);
   const sessionOpts: SessionOptions = { ...options, enableCpuMemArena: options.enableCpuMemArena ?? false };
@@ -283,7 +314,11 @@ export async function compileTrainStep(g: Graph, options: TrainStepOptions): Pro
   const gradOutputs = new Map<string, Value>([['loss', loss]]);
   entries.forEach((e, i) => gradOutputs.set(GRAD_PREFIX + e.name, grads[i]));
   for (const m of metricNames) gradOutputs.set(`metric.${m}`, options.metrics![m]);
-  const gradFn = await compile(g, { ...sessionOpts, outputs: gradOutputs, paramsAsInputs: (n) => trainedSet.has(n) });
+  const gradFn = await compile(g, {
+    ...sessionOpts,
+    outputs: gradOutputs,
+    paramsAsInputs: (n) => trainedSet.has(n),
+  });
 
   // Parameters and state in flat buffers (host mode) or separate tensors (graph mode swaps outputs in).
   const total = entries.reduce((s, e) => s + e.data.size, 0);
@@ -333,5 +368,13 @@ export async function compileTrainStep(g: Graph, options: TrainStepOptions): Pro
       t.state = t.state.map((s) => s.clone());
     }
   }
-  return new TrainStep(g, optimizer, trained, mode === 'graph' ? null : flat, gradFn, fusedFn, options.maxGradNorm, metricNames);
+  return new TrainStep(
+    optimizer,
+    trained,
+    mode === 'graph' ? null : flat,
+    gradFn,
+    fusedFn,
+    options.maxGradNorm,
+    metricNames,
+  );
 }

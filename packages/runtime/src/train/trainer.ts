@@ -1,9 +1,9 @@
+import type { Feeds } from '../exec/compile.js';
 import type { Graph } from '../graph/graph.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
-import type { Feeds } from '../exec/compile.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { constantLr, type Schedule } from './schedules.js';
-import { type StepResult, type TrainStep, type TrainStepOptions, compileTrainStep } from './train-step.js';
+import { compileTrainStep, type StepResult, type TrainStep, type TrainStepOptions } from './train-step.js';
 
 /** Options of {@link Trainer.create}. */
 export interface TrainerOptions extends TrainStepOptions {
@@ -48,7 +48,8 @@ export class Trainer {
   /** Build the backward pass, compile it and set up parameters and optimiser state. */
   static async create(g: Graph, options: TrainerOptions): Promise<Trainer> {
     const acc = options.accumulationSteps ?? 1;
-    if (!Number.isInteger(acc) || acc < 1) throw new RangeError(`accumulationSteps must be a positive integer, got ${acc}.`);
+    if (!Number.isInteger(acc) || acc < 1)
+      throw new RangeError(`accumulationSteps must be a positive integer, got ${acc}.`);
     const lr = options.lr ?? 1e-3;
     const schedule = typeof lr === 'number' ? constantLr(lr) : lr;
     return new Trainer(await compileTrainStep(g, options), schedule, acc);
@@ -68,7 +69,10 @@ export class Trainer {
    * Train on a stream of batches, `accumulationSteps` batches per optimiser step.
    * @returns the result of every step.
    */
-  async fit(batches: Iterable<Feeds> | AsyncIterable<Feeds>, options: FitOptions = {}): Promise<StepResult[]> {
+  async fit(
+    batches: Iterable<Feeds> | AsyncIterable<Feeds>,
+    options: FitOptions = {},
+  ): Promise<StepResult[]> {
     const results: StepResult[] = [];
     let pending: Feeds[] = [];
     for await (const b of batches as AsyncIterable<Feeds>) {
@@ -102,7 +106,10 @@ export class Trainer {
     const tensors = new Map<string, Tensor>();
     for (const [k, v] of this.trainStep.params()) tensors.set(k, v);
     for (const [k, v] of this.trainStep.optimizerState()) tensors.set(`opt.${k}`, v);
-    await saveSafetensors(path, tensors, { format: 'proj-checkpoint', step: String(this.trainStep.stepCount) });
+    await saveSafetensors(path, tensors, {
+      format: 'proj-checkpoint',
+      step: String(this.trainStep.stepCount),
+    });
   }
 
   /** Restore a checkpoint written by {@link saveCheckpoint} (missing entries keep their current values). */
@@ -110,7 +117,7 @@ export class Trainer {
     const { tensors, metadata } = await loadSafetensors(path);
     const params = new Map<string, Tensor>();
     const state = new Map<string, Tensor>();
-    for (const [k, v] of tensors) (k.startsWith('opt.') ? state.set(k.slice(4), v) : params.set(k, v));
+    for (const [k, v] of tensors) k.startsWith('opt.') ? state.set(k.slice(4), v) : params.set(k, v);
     this.trainStep.setParams(params);
     this.trainStep.setOptimizerState(state, Number(metadata.step ?? 0));
   }

@@ -6,7 +6,7 @@ import { isStopGradient } from '../ops/stop-gradient.js';
 import { fmtShape } from '../shape.js';
 import type { Value } from '../value.js';
 import { zerosLike } from './helpers.js';
-import { NON_DIFFERENTIABLE, gradientRule } from './rules.js';
+import { gradientRule, NON_DIFFERENTIABLE } from './rules.js';
 
 /** Options of {@link grad}. */
 export interface GradOptions {
@@ -38,12 +38,18 @@ export interface GradOptions {
 export function grad(loss: Value, wrt: readonly Value[], options: GradOptions = {}): Value[] {
   const g = loss.graph;
   if (!isFloatDType(loss.dtype)) {
-    throw new GraphBuildError('grad', `loss must be floating point, got ${loss.dtype}${fmtShape(loss.shape)}.`);
+    throw new GraphBuildError(
+      'grad',
+      `loss must be floating point, got ${loss.dtype}${fmtShape(loss.shape)}.`,
+    );
   }
   for (const w of wrt) {
     if (w.graph !== g) throw new GraphBuildError('grad', `'${w.name}' belongs to another graph.`);
     if (!isFloatDType(w.dtype)) {
-      throw new GraphBuildError('grad', `cannot differentiate with respect to '${w.name}' of dtype ${w.dtype}.`);
+      throw new GraphBuildError(
+        'grad',
+        `cannot differentiate with respect to '${w.name}' of dtype ${w.dtype}.`,
+      );
     }
   }
 
@@ -55,7 +61,8 @@ export function grad(loss: Value, wrt: readonly Value[], options: GradOptions = 
   for (let i = 0; i <= lastNodeIndex; i++) {
     const n = nodes[i];
     if (NON_DIFFERENTIABLE.has(n.op) || isStopGradient(n)) continue;
-    if (n.inputs.some((v) => v && dependsOnWrt.has(v))) for (const o of n.outputs) if (isFloatDType(o.dtype)) dependsOnWrt.add(o);
+    if (n.inputs.some((v) => v && dependsOnWrt.has(v)))
+      for (const o of n.outputs) if (isFloatDType(o.dtype)) dependsOnWrt.add(o);
   }
 
   // Gradient accumulators.
@@ -64,10 +71,24 @@ export function grad(loss: Value, wrt: readonly Value[], options: GradOptions = 
     const prev = grads.get(v);
     grads.set(v, prev ? ops.add(prev, gv) : gv);
   };
-  const seed = options.seed ?? (loss.rank === 0 ? g.constant(1, loss.dtype) : ops.constantOfShape(g.int64s(loss.shape.map((d) => {
-    if (typeof d !== 'number') throw new GraphBuildError('grad', `a non-scalar loss with symbolic shape ${fmtShape(loss.shape)} needs options.seed; reduce it to a scalar first.`);
-    return d;
-  })), 1, loss.dtype));
+  const seed =
+    options.seed ??
+    (loss.rank === 0
+      ? g.constant(1, loss.dtype)
+      : ops.constantOfShape(
+          g.int64s(
+            loss.shape.map((d) => {
+              if (typeof d !== 'number')
+                throw new GraphBuildError(
+                  'grad',
+                  `a non-scalar loss with symbolic shape ${fmtShape(loss.shape)} needs options.seed; reduce it to a scalar first.`,
+                );
+              return d;
+            }),
+          ),
+          1,
+          loss.dtype,
+        ));
   if (dependsOnWrt.has(loss)) accumulate(loss, seed);
 
   for (let i = lastNodeIndex; i >= 0; i--) {
@@ -104,6 +125,10 @@ export function grad(loss: Value, wrt: readonly Value[], options: GradOptions = 
  * The loss and its gradients in one call: `{ value: loss, grads }`.
  * @example const { value, grads } = valueAndGrad(loss, params)
  */
-export function valueAndGrad(loss: Value, wrt: readonly Value[], options: GradOptions = {}): { value: Value; grads: Value[] } {
+export function valueAndGrad(
+  loss: Value,
+  wrt: readonly Value[],
+  options: GradOptions = {},
+): { value: Value; grads: Value[] } {
   return { value: loss, grads: grad(loss, wrt, options) };
 }

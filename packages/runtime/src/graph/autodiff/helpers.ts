@@ -1,6 +1,6 @@
+import * as ops from '../ops/index.js';
 import { isStatic } from '../shape.js';
 import type { Value } from '../value.js';
-import * as ops from '../ops/index.js';
 
 /** The shape of `x` as a 1-D int64 value: a constant when static, else an ONNX Shape node. */
 export function runtimeShape(x: Value): Value {
@@ -24,7 +24,12 @@ export function expandTo(g: Value, x: Value): Value {
 export function unbroadcast(g: Value, x: Value): Value {
   let r = g;
   const lead = r.rank - x.rank;
-  if (lead > 0) r = ops.reduceSum(r, Array.from({ length: lead }, (_, i) => i), false);
+  if (lead > 0)
+    r = ops.reduceSum(
+      r,
+      Array.from({ length: lead }, (_, i) => i),
+      false,
+    );
   const axes: number[] = [];
   x.shape.forEach((d, i) => {
     if (d === 1 && r.shape[i] !== 1) axes.push(i);
@@ -37,7 +42,10 @@ export function unbroadcast(g: Value, x: Value): Value {
 export function countOver(x: Value, axes: readonly number[]): Value {
   const dims = axes.map((a) => x.shape[a]);
   if (dims.every((d) => typeof d === 'number')) {
-    return x.graph.constant(dims.reduce((p: number, d) => p * (d as number), 1), x.dtype);
+    return x.graph.constant(
+      dims.reduce((p: number, d) => p * (d as number), 1),
+      x.dtype,
+    );
   }
   const sizes = ops.gather(ops.shapeOf(x), x.graph.int64s(axes), 0);
   return ops.cast(ops.reduceProd(sizes), x.dtype);

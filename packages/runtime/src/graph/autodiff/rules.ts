@@ -1,9 +1,9 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { GraphBuildError } from '../errors.js';
-import { type Node, floatAttr, intAttr, intsAttr } from '../node.js';
+import { floatAttr, intAttr, intsAttr, type Node } from '../node.js';
 import * as ops from '../ops/index.js';
 import { constInts } from '../ops/util.js';
-import { fmtShape, isStatic } from '../shape.js';
+import { addDims, fmtShape, isStatic, type Shape } from '../shape.js';
 import type { Value } from '../value.js';
 import {
   countOver,
@@ -21,7 +21,11 @@ import {
  * gradient for each input (null where not needed or not differentiable). `needs[i]` says whether input i
  * wants a gradient, so rules can skip work.
  */
-export type GradRule = (node: Node, grads: readonly (Value | null)[], needs: readonly boolean[]) => (Value | null)[];
+export type GradRule = (
+  node: Node,
+  grads: readonly (Value | null)[],
+  needs: readonly boolean[],
+) => (Value | null)[];
 
 const rules = new Map<string, GradRule>();
 
@@ -78,7 +82,10 @@ function unreduce(g: Value, x: Value, axes: number[], keepDims: boolean): Value 
 }
 
 // ---- elementwise arithmetic ----
-registerGradient('Add', (n, [g], need) => [need[0] ? unbroadcast(g!, ins(n, 0)) : null, need[1] ? unbroadcast(g!, ins(n, 1)) : null]);
+registerGradient('Add', (n, [g], need) => [
+  need[0] ? unbroadcast(g!, ins(n, 0)) : null,
+  need[1] ? unbroadcast(g!, ins(n, 1)) : null,
+]);
 registerGradient('Sub', (n, [g], need) => [
   need[0] ? unbroadcast(g!, ins(n, 0)) : null,
   need[1] ? unbroadcast(ops.neg(g!), ins(n, 1)) : null,
@@ -100,7 +107,10 @@ registerGradient('Pow', (n, [g], need) => {
     const deriv = c && c.length === 1 && c[0] === 2 ? ops.mul(a, 2) : ops.mul(b, ops.pow(a, ops.sub(b, 1)));
     da = unbroadcast(ops.mul(g!, deriv), a);
   }
-  const db = need[1] ? unbroadcast(ops.mul(g!, ops.mul(out(n), ops.log(a))), b) : null;
+  // d/db a^b = a^b log a; at a = 0 that is 0 * -inf, while the limit (b > 0) is 0.
+  const db = need[1]
+    ? unbroadcast(ops.where(ops.equal(a, 0), 0, ops.mul(g!, ops.mul(out(n), ops.log(a)))), b)
+    : null;
   return [da, db];
 });
 registerGradient('Neg', (_n, [g]) => [ops.neg(g!)]);
@@ -126,14 +136,31 @@ registerGradient('Gelu', (n, [g]) => {
 });
 registerGradient('Cast', (n, [g]) => {
   const x = ins(n, 0);
-  return [x.dtype === 'float32' || x.dtype === 'float64' || x.dtype === 'float16' ? ops.cast(g!, x.dtype) : null];
+  return [
+    x.dtype === 'float32' || x.dtype === 'float64' || x.dtype === 'float16' ? ops.cast(g!, x.dtype) : null,
+  ];
 });
-registerGradient('Clip', (n, [g]) => {
+registerGradient('Clip', (n, [g], need) => {
+  // ONNX Runtime computes Clip as min(max(x, lo), hi) (so lo > hi gives hi everywhere); the rule is that
+  // composite's, with ties passing the gradient to x: x gets it where lo <= x <= hi, lo where x < lo (and
+  // lo <= hi), hi where max(x, lo) > hi. Bounds are scalars, so their gradients are sums.
   const [x, lo, hi] = [ins(n, 0), n.inputs[1], n.inputs[2]];
-  let mask: Value | null = null;
-  if (lo) mask = ops.greaterOrEqual(x, lo);
-  if (hi) mask = mask ? ops.and(mask, ops.lessOrEqual(x, hi)) : ops.lessOrEqual(x, hi);
-  return [mask ? ops.where(mask, g!, 0) : g, null, null];
+  let gMax = g!;
+  let hiGrad: Value | null = null;
+  if (hi) {
+    const m = lo ? ops.maximum(x, lo) : x;
+    const inside = ops.lessOrEqual(m, hi);
+    gMax = ops.where(inside, g!, 0);
+    if (need[2]) hiGrad = unbroadcast(ops.where(inside, 0, g!), hi);
+  }
+  let dx = gMax;
+  let loGrad: Value | null = null;
+  if (lo) {
+    const above = ops.greaterOrEqual(x, lo);
+    dx = ops.where(above, gMax, 0);
+    if (need[1]) loGrad = unbroadcast(ops.where(above, 0, gMax), lo);
+  }
+  return [need[0] ? dx : null, loGrad, hiGrad];
 });
 for (const op of ['Max', 'Min'] as const) {
   // Ties send the whole gradient to the first operand.
@@ -148,7 +175,11 @@ for (const op of ['Max', 'Min'] as const) {
 }
 registerGradient('Where', (n, [g], need) => {
   const [c, a, b] = [ins(n, 0), ins(n, 1), ins(n, 2)];
-  return [null, need[1] ? unbroadcast(ops.where(c, g!, 0), a) : null, need[2] ? unbroadcast(ops.where(c, 0, g!), b) : null];
+  return [
+    null,
+    need[1] ? unbroadcast(ops.where(c, g!, 0), a) : null,
+    need[2] ? unbroadcast(ops.where(c, 0, g!), b) : null,
+  ];
 });
 
 // ---- linear algebra ----
@@ -157,14 +188,13 @@ registerGradient('MatMul', (n, [g], need) => {
   let gr = g!;
   const aVec = a.rank === 1;
   const bVec = b.rank === 1;
-  if (aVec) {
-    a = ops.unsqueeze(a, [0]);
-    gr = ops.unsqueeze(gr, [-2]);
-  }
-  if (bVec) {
-    b = ops.unsqueeze(b, [1]);
-    gr = ops.unsqueeze(gr, [-1]);
-  }
+  // Promote 1-D operands as MatMul does, and give the gradient the promoted (size-1) axes back. With both
+  // operands 1-D the gradient is a scalar and gets both axes at once.
+  if (aVec) a = ops.unsqueeze(a, [0]);
+  if (bVec) b = ops.unsqueeze(b, [1]);
+  if (aVec && bVec) gr = ops.unsqueeze(gr, [0, 1]);
+  else if (aVec) gr = ops.unsqueeze(gr, [-2]);
+  else if (bVec) gr = ops.unsqueeze(gr, [-1]);
   let da: Value | null = null;
   let db: Value | null = null;
   if (need[0]) {
@@ -226,7 +256,10 @@ registerGradient('Concat', (n, [g], need) => {
   if (sizes.every((s) => typeof s === 'number')) {
     parts = ops.split(g!, sizes as number[], axis);
   } else {
-    const sizeV = ops.concat(xs.map((x) => ops.shapeOf(x, axis, axis + 1)), 0);
+    const sizeV = ops.concat(
+      xs.map((x) => ops.shapeOf(x, axis, axis + 1)),
+      0,
+    );
     parts = g!.graph.addNode(
       'Split',
       [g!, sizeV],
@@ -247,7 +280,8 @@ registerGradient('Slice', (n, [g]) => {
   const ends = constInts(ins(n, 2));
   const axes = n.inputs[3] ? constInts(n.inputs[3]) : starts?.map((_, i) => i);
   const steps = n.inputs[4] ? constInts(n.inputs[4]) : starts?.map(() => 1);
-  if (!starts || !ends || !axes || !steps) throw new GraphBuildError('Slice', 'gradient needs constant starts/ends/axes/steps.');
+  if (!starts || !ends || !axes || !steps)
+    throw new GraphBuildError('Slice', 'gradient needs constant starts/ends/axes/steps.');
   let gr = g!;
   axes.forEach((ax0, i) => {
     const axis = ax0 < 0 ? ax0 + x.rank : ax0;
@@ -256,14 +290,25 @@ registerGradient('Slice', (n, [g]) => {
   return [gr, null, null, null, null];
 });
 registerGradient('Pad', (n, [g]) => {
+  // Per side and axis, a positive pad added elements (slice them off the gradient) and a negative pad
+  // cropped x (pad the gradient with zeros there). Only mode 'constant' is offered by the builder.
   const x = ins(n, 0);
-  const pads = constInts(ins(n, 1));
-  if (!pads) throw new GraphBuildError('Pad', 'gradient needs constant pads.');
   const r = x.rank;
-  const axes = x.shape.map((_, i) => i);
-  const starts = axes.map((i) => pads[i]);
-  const ends = axes.map((i) => (pads[i + r] === 0 ? Number.POSITIVE_INFINITY : -pads[i + r]));
-  return [ops.slice(g!, starts, ends, axes), null, null];
+  const pads = constInts(ins(n, 1));
+  if (!pads) return [runtimePadGrad(g!, x, ins(n, 1)), null, null];
+  let gr = g!;
+  if (pads.some((p) => p < 0)) {
+    const undo = pads.map((p) => Math.max(0, -p));
+    const shape = gr.shape.map((d, i) => addDims(d, undo[i] + undo[i + r]));
+    gr = ops.pad(gr, undo, 0, shape);
+  }
+  if (pads.some((p) => p > 0)) {
+    const axes = x.shape.map((_, i) => i);
+    const starts = axes.map((i) => Math.max(0, pads[i]));
+    const ends = axes.map((i) => (pads[i + r] > 0 ? -pads[i + r] : Number.POSITIVE_INFINITY));
+    gr = sliceAs(gr, starts, ends, axes, x.shape);
+  }
+  return [gr, null, null];
 });
 registerGradient('Tile', (n, [g]) => {
   const x = ins(n, 0);
@@ -276,8 +321,18 @@ registerGradient('Tile', (n, [g]) => {
     interleaved.push(ops.unsqueeze(dimOf(x, i), [0]));
   });
   const shape = isStatic(x.shape) ? x.shape.flatMap((d, i) => [reps[i], d as number]) : null;
-  const view = shape ? ops.reshape(g!, shape) : ops.reshape(g!, ops.concat(interleaved, 0), x.shape.flatMap((d, i) => [reps[i], d]));
-  const summed = ops.reduceSum(view, x.shape.map((_, i) => 2 * i), false);
+  const view = shape
+    ? ops.reshape(g!, shape)
+    : ops.reshape(
+        g!,
+        ops.concat(interleaved, 0),
+        x.shape.flatMap((d, i) => [reps[i], d]),
+      );
+  const summed = ops.reduceSum(
+    view,
+    x.shape.map((_, i) => 2 * i),
+    false,
+  );
   return [summed, null];
 });
 registerGradient('Gather', (n, [g]) => {
@@ -303,7 +358,11 @@ registerGradient('ScatterElements', (n, [g], need) => {
   const [, idx, upd] = [ins(n, 0), ins(n, 1), ins(n, 2)];
   const axis = intAttr(n, 'axis', 0);
   const reduction = n.attrs.reduction?.type === 'string' ? n.attrs.reduction.value : 'none';
-  const dData = !need[0] ? null : reduction === 'add' ? g : ops.scatterElements(g!, idx, zerosLike(upd), axis, 'none');
+  const dData = !need[0]
+    ? null
+    : reduction === 'add'
+      ? g
+      : ops.scatterElements(g!, idx, zerosLike(upd), axis, 'none');
   return [dData, null, need[2] ? ops.gatherElements(g!, idx, axis) : null];
 });
 registerGradient('ScatterND', (n, [g], need) => {
@@ -376,7 +435,13 @@ registerGradient('Trilu', (n, [g]) => {
 });
 registerGradient('CumSum', (n, [g]) => {
   const axis = constInts(ins(n, 1))![0];
-  return [ops.cumsum(g!, axis, { exclusive: intAttr(n, 'exclusive', 0) === 1, reverse: intAttr(n, 'reverse', 0) !== 1 }), null];
+  return [
+    ops.cumsum(g!, axis, {
+      exclusive: intAttr(n, 'exclusive', 0) === 1,
+      reverse: intAttr(n, 'reverse', 0) !== 1,
+    }),
+    null,
+  ];
 });
 registerGradient('TopK', (n, [g]) => {
   const x = ins(n, 0);
@@ -423,19 +488,61 @@ function unsliceAxis(g: Value, x: Value, axis: number, start: number, end: numbe
     return ops.pad(g, pads, 0, fullShape);
   }
   if (typeof d !== 'number') {
-    throw new GraphBuildError('Slice', `gradient of a strided slice (step ${step}) needs a static axis ${axis}, got ${fmtShape(x.shape)}.`);
+    throw new GraphBuildError(
+      'Slice',
+      `gradient of a strided slice (step ${step}) needs a static axis ${axis}, got ${fmtShape(x.shape)}.`,
+    );
   }
   // Strided slice: scatter the gradient rows to their source positions.
   const len = g.shape[axis] as number;
-  const first = start < 0 ? start + d : Math.min(start, step > 0 ? d : d - 1);
+  // Clamp the start exactly as Slice does (a start before the first element, e.g. -Infinity, means 0).
+  const s0 = start < 0 ? start + d : start;
+  const first = step > 0 ? Math.min(Math.max(s0, 0), d) : Math.min(Math.max(s0, -1), d - 1);
   const positions = Array.from({ length: len }, (_, i) => first + i * step);
   const idxShape = g.shape.map((_, i) => (i === axis ? len : 1));
-  const idx = x.graph.constant(Tensor.fromArray(positions.map((p) => BigInt(p)), { dtype: 'int64', shape: idxShape }));
+  const idx = x.graph.constant(
+    Tensor.fromArray(
+      positions.map((p) => BigInt(p)),
+      { dtype: 'int64', shape: idxShape },
+    ),
+  );
   const zeros = ops.constantOfShape(
-    isStatic(fullShape) ? x.graph.int64s(fullShape as number[]) : ops.concat(fullShape.map((_, i) => ops.unsqueeze(i === axis ? x.graph.constant(BigInt(d), 'int64') : dimOf(g, i), [0])), 0),
+    isStatic(fullShape)
+      ? x.graph.int64s(fullShape as number[])
+      : ops.concat(
+          fullShape.map((_, i) =>
+            ops.unsqueeze(i === axis ? x.graph.constant(BigInt(d), 'int64') : dimOf(g, i), [0]),
+          ),
+          0,
+        ),
     0,
     g.dtype,
     fullShape,
   );
   return ops.scatterElements(zeros, ops.expand(idx, runtimeShape(g), g.shape), g, axis, 'add');
+}
+
+/** Slice with static bounds, typed with a known result shape (ops.slice would infer fresh dims when symbolic). */
+function sliceAs(g: Value, starts: number[], ends: number[], axes: number[], shape: Shape): Value {
+  const gr = g.graph;
+  const big = (v: number) => (v === Number.POSITIVE_INFINITY ? 2 ** 62 : v);
+  const inputs = [g, gr.int64s(starts), gr.int64s(ends.map(big)), gr.int64s(axes)];
+  return gr.addNode('Slice', inputs, [{ dtype: g.dtype, shape }])[0];
+}
+
+/**
+ * Gradient of Pad with run-time pads `p` ([begins..., ends...], int64): pad the gradient with max(-p, 0)
+ * (undo crops), then slice off max(p, 0) on each side.
+ */
+function runtimePadGrad(g: Value, x: Value, p: Value): Value {
+  const gr = g.graph;
+  const r = x.rank;
+  const zero = gr.constant(0n, 'int64');
+  const crop = ops.maximum(ops.neg(p), zero);
+  const added = ops.maximum(p, zero);
+  const widened = ops.pad(g, crop, 0);
+  const starts = ops.slice(added, [0], [r]);
+  const ends = ops.sub(ops.shapeOf(widened), ops.slice(added, [r], [2 * r]));
+  const axes = gr.int64s(x.shape.map((_, i) => i));
+  return gr.addNode('Slice', [widened, starts, ends, axes], [{ dtype: g.dtype, shape: x.shape }])[0];
 }

@@ -4,7 +4,7 @@
  */
 export * from './elementwise.js';
 export * from './linalg.js';
-export * from './shape-ops.js';
 export * from './reduce.js';
+export * from './shape-ops.js';
 export { stopGradient } from './stop-gradient.js';
 export type { ValueLike } from './util.js';

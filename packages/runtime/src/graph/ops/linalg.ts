@@ -1,6 +1,6 @@
 import { GraphBuildError } from '../errors.js';
 import { attr } from '../node.js';
-import { type Dim, broadcastShapes, dimsEqual, fmtShape } from '../shape.js';
+import { broadcastShapes, type Dim, dimsEqual, fmtShape } from '../shape.js';
 import type { Value } from '../value.js';
 import { graphOf, requireDType, sameDType } from './util.js';
 
@@ -17,7 +17,10 @@ export function matmul(a: Value, b: Value): Value {
   const dt = sameDType(op, a, b);
   requireDType(op, a, MATMUL_TYPES);
   if (a.rank === 0 || b.rank === 0) {
-    throw new GraphBuildError(op, `operands must have rank >= 1, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}.`);
+    throw new GraphBuildError(
+      op,
+      `operands must have rank >= 1, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}.`,
+    );
   }
   const sa = a.rank === 1 ? [1, a.shape[0]] : [...a.shape];
   const sb = b.rank === 1 ? [b.shape[0], 1] : [...b.shape];

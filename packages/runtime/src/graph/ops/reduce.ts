@@ -2,10 +2,14 @@ import { GraphBuildError } from '../errors.js';
 import { type Attr, attr } from '../node.js';
 import { type Dim, fmtShape, normAxes, normAxis } from '../shape.js';
 import type { Value } from '../value.js';
+import { add, mul, reciprocal, sqrt, sub } from './elementwise.js';
 import { graphOf, requireDType, requireFloat, sameDType } from './util.js';
 
 function reduce(op: string, x: Value, axes: readonly number[] | undefined, keepDims: boolean): Value {
   const g = x.graph;
+  // An explicit empty axis list reduces nothing (numpy's axis=()); ONNX would read it as "all axes".
+  if (axes !== undefined && axes.length === 0)
+    return x.graph.addNode('Identity', [x], [{ dtype: x.dtype, shape: x.shape }])[0];
   const ax = axes === undefined ? x.shape.map((_, i) => i) : normAxes(op, axes, x.rank);
   const shape: Dim[] = [];
   x.shape.forEach((d, i) => {
@@ -68,12 +72,19 @@ export function argmax(x: Value, axis = -1, keepDims = false): Value {
  * The k largest (or smallest) entries along an axis and their int64 indices (ONNX TopK).
  * @example const [vals, idx] = topK(logits, 5)
  */
-export function topK(x: Value, k: number, axis = -1, options: { largest?: boolean; sorted?: boolean } = {}): [Value, Value] {
+export function topK(
+  x: Value,
+  k: number,
+  axis = -1,
+  options: { largest?: boolean; sorted?: boolean } = {},
+): [Value, Value] {
   const op = 'TopK';
   const a = normAxis(op, axis, x.rank);
-  if (!Number.isInteger(k) || k < 0) throw new GraphBuildError(op, `k must be a non-negative integer, got ${k}.`);
+  if (!Number.isInteger(k) || k < 0)
+    throw new GraphBuildError(op, `k must be a non-negative integer, got ${k}.`);
   const d = x.shape[a];
-  if (typeof d === 'number' && k > d) throw new GraphBuildError(op, `k = ${k} exceeds axis ${a} of ${fmtShape(x.shape)}.`);
+  if (typeof d === 'number' && k > d)
+    throw new GraphBuildError(op, `k = ${k} exceeds axis ${a} of ${fmtShape(x.shape)}.`);
   const shape = x.shape.map((s, i) => (i === a ? k : s));
   const g = x.graph;
   const [values, indices] = g.addNode(
@@ -83,7 +94,11 @@ export function topK(x: Value, k: number, axis = -1, options: { largest?: boolea
       { dtype: x.dtype, shape },
       { dtype: 'int64', shape },
     ],
-    { axis: attr.int(a), largest: attr.int(options.largest === false ? 0 : 1), sorted: attr.int(options.sorted === false ? 0 : 1) },
+    {
+      axis: attr.int(a),
+      largest: attr.int(options.largest === false ? 0 : 1),
+      sorted: attr.int(options.sorted === false ? 0 : 1),
+    },
   );
   return [values, indices];
 }
@@ -91,9 +106,17 @@ export function topK(x: Value, k: number, axis = -1, options: { largest?: boolea
 /**
  * Layer normalisation over the trailing axes from `axis` (ONNX LayerNormalization, opset 17), with scale and
  * optional bias shaped like the normalised axes. Computed in float32 even for float16 inputs (stash_type 1).
+ * float64: ONNX Runtime's CPU provider has no float64 LayerNormalization kernel, so the builder emits the
+ * definition (x - mean) / sqrt(var + epsilon) * scale + bias with ReduceMean (var is the biased mean of squared
+ * deviations, as in the ONNX spec); autodiff differentiates it exactly.
  * @example layerNorm(x, gamma, beta, { epsilon: 1e-5 })
  */
-export function layerNorm(x: Value, scale: Value, bias?: Value, options: { axis?: number; epsilon?: number } = {}): Value {
+export function layerNorm(
+  x: Value,
+  scale: Value,
+  bias?: Value,
+  options: { axis?: number; epsilon?: number } = {},
+): Value {
   const op = 'LayerNormalization';
   graphOf(op, x, scale, bias);
   requireFloat(op, x);
@@ -102,14 +125,27 @@ export function layerNorm(x: Value, scale: Value, bias?: Value, options: { axis?
   const a = normAxis(op, options.axis ?? -1, x.rank);
   const normShape = x.shape.slice(a);
   for (const p of bias ? [scale, bias] : [scale]) {
-    if (p.rank > normShape.length || p.shape.some((d, i) => typeof d === 'number' && typeof normShape[normShape.length - p.rank + i] === 'number' && d !== normShape[normShape.length - p.rank + i])) {
-      throw new GraphBuildError(op, `scale/bias ${fmtShape(p.shape)} must match the normalised axes ${fmtShape(normShape)} of ${fmtShape(x.shape)}.`);
+    if (
+      p.rank > normShape.length ||
+      p.shape.some(
+        (d, i) =>
+          typeof d === 'number' &&
+          typeof normShape[normShape.length - p.rank + i] === 'number' &&
+          d !== normShape[normShape.length - p.rank + i],
+      )
+    ) {
+      throw new GraphBuildError(
+        op,
+        `scale/bias ${fmtShape(p.shape)} must match the normalised axes ${fmtShape(normShape)} of ${fmtShape(x.shape)}.`,
+      );
     }
   }
+  const eps = options.epsilon ?? 1e-5;
+  if (x.dtype === 'float64') return layerNormFloat64(x, scale, bias, a, eps);
   // Mean and InvStdDev are requested as extra outputs so the backward pass can reuse them instead of
   // recomputing two reductions (ONNX Runtime writes them when present; unused outputs cost nothing else).
   const statShape = x.shape.map((d, i) => (i < a ? d : 1));
-  const statType = x.dtype === 'float64' ? 'float64' : 'float32';
+  const statType = 'float32';
   const [y] = x.graph.addNode(
     op,
     bias ? [x, scale, bias] : [x, scale],
@@ -120,8 +156,8 @@ export function layerNorm(x: Value, scale: Value, bias?: Value, options: { axis?
     ],
     {
       axis: attr.int(a),
-      epsilon: attr.float(options.epsilon ?? 1e-5),
-      stash_type: attr.int(statType === 'float64' ? 11 : 1),
+      epsilon: attr.float(eps),
+      stash_type: attr.int(1),
     },
   );
   return y;
@@ -137,4 +173,19 @@ export function sumSquares(x: Value): Value {
 /** Product over `axes` (ONNX ReduceProd; no gradient rule). Used for run-time element counts. */
 export function reduceProd(x: Value, axes?: readonly number[], keepDims = false): Value {
   return reduce('ReduceProd', x, axes, keepDims);
+}
+
+/** LayerNormalization written out in float64 ops (see {@link layerNorm}). */
+function layerNormFloat64(
+  x: Value,
+  scale: Value,
+  bias: Value | undefined,
+  axis: number,
+  epsilon: number,
+): Value {
+  const axes = x.shape.map((_, i) => i).filter((i) => i >= axis);
+  const centred = sub(x, reduceMean(x, axes, true));
+  const variance = reduceMean(mul(centred, centred), axes, true);
+  const y = mul(mul(centred, reciprocal(sqrt(add(variance, epsilon)))), scale);
+  return bias ? add(y, bias) : y;
 }

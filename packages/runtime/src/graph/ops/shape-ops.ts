@@ -3,16 +3,15 @@ import { Tensor } from '../../tensor/tensor.js';
 import { GraphBuildError } from '../errors.js';
 import { type Attr, attr } from '../node.js';
 import {
-  type Dim,
-  type Shape,
   addDims,
   broadcastShapes,
-
+  type Dim,
   divDims,
   fmtShape,
   mulDims,
   normAxes,
   normAxis,
+  type Shape,
 } from '../shape.js';
 import { Value } from '../value.js';
 import { constInts, graphOf, requireDType, sameDType } from './util.js';
@@ -23,7 +22,10 @@ const INT_MAX = 2 ** 62;
 export function transpose(x: Value, perm?: readonly number[]): Value {
   const p = perm ? [...perm] : x.shape.map((_, i) => x.rank - 1 - i);
   if (p.length !== x.rank || [...p].sort((a, b) => a - b).some((v, i) => v !== i)) {
-    throw new GraphBuildError('Transpose', `perm [${p.join(', ')}] is not a permutation of the ${x.rank} axes of ${fmtShape(x.shape)}.`);
+    throw new GraphBuildError(
+      'Transpose',
+      `perm [${p.join(', ')}] is not a permutation of the ${x.rank} axes of ${fmtShape(x.shape)}.`,
+    );
   }
   return x.graph.addNode('Transpose', [x], [{ dtype: x.dtype, shape: p.map((i) => x.shape[i]) }], {
     perm: attr.ints(p),
@@ -42,7 +44,10 @@ export function reshape(x: Value, target: readonly number[] | Value, resultShape
   if (target instanceof Value) {
     requireDType(op, target, ['int64'], 'shape');
     if (target.rank !== 1 || typeof target.shape[0] !== 'number') {
-      throw new GraphBuildError(op, `shape operand must be a 1-D int64 of static length, got ${fmtShape(target.shape)}.`);
+      throw new GraphBuildError(
+        op,
+        `shape operand must be a 1-D int64 of static length, got ${fmtShape(target.shape)}.`,
+      );
     }
     const out = resultShape ?? Array.from({ length: target.shape[0] as number }, () => g.freshDim('reshape'));
     return g.addNode(op, [x, target], [{ dtype: x.dtype, shape: out }])[0];
@@ -50,13 +55,18 @@ export function reshape(x: Value, target: readonly number[] | Value, resultShape
   const dims: Dim[] = [];
   let inferAt = -1;
   target.forEach((d, i) => {
-    if (!Number.isInteger(d) || d < -1) throw new GraphBuildError(op, `invalid target dimension ${d} in [${target.join(', ')}].`);
+    if (!Number.isInteger(d) || d < -1)
+      throw new GraphBuildError(op, `invalid target dimension ${d} in [${target.join(', ')}].`);
     if (d === -1) {
       if (inferAt >= 0) throw new GraphBuildError(op, `target [${target.join(', ')}] has more than one -1.`);
       inferAt = i;
       dims.push(-1);
     } else if (d === 0) {
-      if (i >= x.rank) throw new GraphBuildError(op, `target dim ${i} is 0 (copy) but the input ${fmtShape(x.shape)} has rank ${x.rank}.`);
+      if (i >= x.rank)
+        throw new GraphBuildError(
+          op,
+          `target dim ${i} is 0 (copy) but the input ${fmtShape(x.shape)} has rank ${x.rank}.`,
+        );
       dims.push(x.shape[i]);
     } else dims.push(d);
   });
@@ -66,12 +76,18 @@ export function reshape(x: Value, target: readonly number[] | Value, resultShape
     const q = divDims(total, known);
     dims[inferAt] = q ?? g.freshDim('reshape');
     if (q === undefined && typeof total === 'number' && typeof known === 'number') {
-      throw new GraphBuildError(op, `cannot reshape ${fmtShape(x.shape)} (${total} elements) to [${target.join(', ')}].`);
+      throw new GraphBuildError(
+        op,
+        `cannot reshape ${fmtShape(x.shape)} (${total} elements) to [${target.join(', ')}].`,
+      );
     }
   } else if (typeof total === 'number') {
     const t2 = mulDims(dims);
     if (typeof t2 === 'number' && t2 !== total) {
-      throw new GraphBuildError(op, `cannot reshape ${fmtShape(x.shape)} (${total} elements) to [${target.join(', ')}] (${t2}).`);
+      throw new GraphBuildError(
+        op,
+        `cannot reshape ${fmtShape(x.shape)} (${total} elements) to [${target.join(', ')}] (${t2}).`,
+      );
     }
   }
   return g.addNode(op, [x, g.int64s(target)], [{ dtype: x.dtype, shape: resultShape ?? dims }])[0];
@@ -80,7 +96,8 @@ export function reshape(x: Value, target: readonly number[] | Value, resultShape
 /** Flatten to 2-D at `axis` (ONNX Flatten): [d0..d(axis-1)] x [d(axis)..]. */
 export function flatten(x: Value, axis = 1): Value {
   const a = axis < 0 ? axis + x.rank : axis;
-  if (a < 0 || a > x.rank) throw new GraphBuildError('Flatten', `axis ${axis} out of range for ${fmtShape(x.shape)}.`);
+  if (a < 0 || a > x.rank)
+    throw new GraphBuildError('Flatten', `axis ${axis} out of range for ${fmtShape(x.shape)}.`);
   const shape = [mulDims(x.shape.slice(0, a)), mulDims(x.shape.slice(a))];
   return x.graph.addNode('Flatten', [x], [{ dtype: x.dtype, shape }], { axis: attr.int(a) })[0];
 }
@@ -90,7 +107,10 @@ export function squeeze(x: Value, axes: readonly number[]): Value {
   const ax = normAxes('Squeeze', axes, x.rank);
   for (const a of ax) {
     if (x.shape[a] !== 1 && typeof x.shape[a] === 'number') {
-      throw new GraphBuildError('Squeeze', `axis ${a} of ${fmtShape(x.shape)} has size ${x.shape[a]}, not 1.`);
+      throw new GraphBuildError(
+        'Squeeze',
+        `axis ${a} of ${fmtShape(x.shape)} has size ${x.shape[a]}, not 1.`,
+      );
     }
   }
   const shape = x.shape.filter((_, i) => !ax.includes(i));
@@ -118,11 +138,15 @@ export function concat(values: readonly Value[], axis: number): Value {
   let along: Dim = 0;
   const shape = [...values[0].shape];
   for (const v of values) {
-    if (v.rank !== rank) throw new GraphBuildError(op, `ranks differ: ${values.map((x) => fmtShape(x.shape)).join(', ')}.`);
+    if (v.rank !== rank)
+      throw new GraphBuildError(op, `ranks differ: ${values.map((x) => fmtShape(x.shape)).join(', ')}.`);
     v.shape.forEach((d, i) => {
       if (i === a) return;
       if (typeof d === 'number' && typeof shape[i] === 'number' && d !== shape[i]) {
-        throw new GraphBuildError(op, `dimension ${i} differs: ${values.map((x) => fmtShape(x.shape)).join(', ')} (only axis ${a} may differ).`);
+        throw new GraphBuildError(
+          op,
+          `dimension ${i} differs: ${values.map((x) => fmtShape(x.shape)).join(', ')} (only axis ${a} may differ).`,
+        );
       }
       if (typeof shape[i] === 'string' && typeof d === 'number') shape[i] = d;
     });
@@ -143,14 +167,22 @@ export function split(x: Value, sizes: readonly number[] | number, axis = 0): Va
   const dim = x.shape[a];
   let parts: number[];
   if (typeof sizes === 'number') {
-    if (typeof dim !== 'number') throw new GraphBuildError(op, `equal split needs a static axis ${a} in ${fmtShape(x.shape)}; pass sizes.`);
-    if (dim % sizes !== 0) throw new GraphBuildError(op, `axis ${a} of size ${dim} does not split into ${sizes} equal parts.`);
+    if (typeof dim !== 'number')
+      throw new GraphBuildError(
+        op,
+        `equal split needs a static axis ${a} in ${fmtShape(x.shape)}; pass sizes.`,
+      );
+    if (dim % sizes !== 0)
+      throw new GraphBuildError(op, `axis ${a} of size ${dim} does not split into ${sizes} equal parts.`);
     parts = Array.from({ length: sizes }, () => dim / sizes);
   } else {
     parts = [...sizes];
     const total = parts.reduce((s, v) => s + v, 0);
     if (typeof dim === 'number' && total !== dim) {
-      throw new GraphBuildError(op, `sizes [${parts.join(', ')}] sum to ${total}, but axis ${a} of ${fmtShape(x.shape)} is ${dim}.`);
+      throw new GraphBuildError(
+        op,
+        `sizes [${parts.join(', ')}] sum to ${total}, but axis ${a} of ${fmtShape(x.shape)} is ${dim}.`,
+      );
     }
   }
   const outs = parts.map((p) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === a ? p : d)) }));
@@ -194,10 +226,15 @@ export function slice(
   const ax = axes ? normAxes(op, axes, x.rank) : starts.map((_, i) => i);
   const st = steps ?? starts.map(() => 1);
   if (starts.length !== ends.length || starts.length !== ax.length || st.length !== ax.length) {
-    throw new GraphBuildError(op, `starts, ends, axes and steps must have equal lengths (${starts.length}, ${ends.length}, ${ax.length}, ${st.length}).`);
+    throw new GraphBuildError(
+      op,
+      `starts, ends, axes and steps must have equal lengths (${starts.length}, ${ends.length}, ${ax.length}, ${st.length}).`,
+    );
   }
-  if (st.some((s) => s === 0 || !Number.isInteger(s))) throw new GraphBuildError(op, 'steps must be non-zero integers.');
-  const clampInf = (v: number) => (v === Number.POSITIVE_INFINITY ? INT_MAX : v === Number.NEGATIVE_INFINITY ? -INT_MAX : v);
+  if (st.some((s) => s === 0 || !Number.isInteger(s)))
+    throw new GraphBuildError(op, 'steps must be non-zero integers.');
+  const clampInf = (v: number) =>
+    v === Number.POSITIVE_INFINITY ? INT_MAX : v === Number.NEGATIVE_INFINITY ? -INT_MAX : v;
   const s0 = starts.map(clampInf);
   const e0 = ends.map(clampInf);
   const shape = [...x.shape];
@@ -229,9 +266,14 @@ export function gatherElements(x: Value, indices: Value, axis: number): Value {
   requireDType(op, indices, ['int32', 'int64'], 'indices');
   const a = normAxis(op, axis, x.rank);
   if (indices.rank !== x.rank) {
-    throw new GraphBuildError(op, `indices ${fmtShape(indices.shape)} must have the rank of data ${fmtShape(x.shape)}.`);
+    throw new GraphBuildError(
+      op,
+      `indices ${fmtShape(indices.shape)} must have the rank of data ${fmtShape(x.shape)}.`,
+    );
   }
-  return x.graph.addNode(op, [x, indices], [{ dtype: x.dtype, shape: indices.shape }], { axis: attr.int(a) })[0];
+  return x.graph.addNode(op, [x, indices], [{ dtype: x.dtype, shape: indices.shape }], {
+    axis: attr.int(a),
+  })[0];
 }
 
 /**
@@ -251,7 +293,10 @@ export function scatterElements(
   requireDType(op, indices, ['int32', 'int64'], 'indices');
   const a = normAxis(op, axis, data.rank);
   if (indices.rank !== data.rank || updates.rank !== data.rank) {
-    throw new GraphBuildError(op, `data ${fmtShape(data.shape)}, indices ${fmtShape(indices.shape)} and updates ${fmtShape(updates.shape)} must share a rank.`);
+    throw new GraphBuildError(
+      op,
+      `data ${fmtShape(data.shape)}, indices ${fmtShape(indices.shape)} and updates ${fmtShape(updates.shape)} must share a rank.`,
+    );
   }
   return data.graph.addNode(op, [data, indices, updates], [{ dtype: data.dtype, shape: data.shape }], {
     axis: attr.int(a),
@@ -270,8 +315,11 @@ export function expand(x: Value, target: readonly number[] | Value, resultShape?
   if (target instanceof Value) {
     requireDType(op, target, ['int64'], 'shape');
     const n = target.shape[0];
-    if (target.rank !== 1 || typeof n !== 'number') throw new GraphBuildError(op, 'shape operand must be 1-D int64 of static length.');
-    const guess: Dim[] = resultShape ? [...resultShape] : Array.from({ length: n }, () => g.freshDim('expand'));
+    if (target.rank !== 1 || typeof n !== 'number')
+      throw new GraphBuildError(op, 'shape operand must be 1-D int64 of static length.');
+    const guess: Dim[] = resultShape
+      ? [...resultShape]
+      : Array.from({ length: n }, () => g.freshDim('expand'));
     const out = resultShape ?? broadcastShapes(op, x.shape, guess);
     return g.addNode(op, [x, target], [{ dtype: x.dtype, shape: out }])[0];
   }
@@ -282,7 +330,11 @@ export function expand(x: Value, target: readonly number[] | Value, resultShape?
 /** Repeat the tensor along each axis (ONNX Tile). @example tile(x, [1, 3]) */
 export function tile(x: Value, repeats: readonly number[]): Value {
   const op = 'Tile';
-  if (repeats.length !== x.rank) throw new GraphBuildError(op, `repeats [${repeats.join(', ')}] must have one entry per axis of ${fmtShape(x.shape)}.`);
+  if (repeats.length !== x.rank)
+    throw new GraphBuildError(
+      op,
+      `repeats [${repeats.join(', ')}] must have one entry per axis of ${fmtShape(x.shape)}.`,
+    );
   const shape = x.shape.map((d, i) => mulDims([d, repeats[i]]));
   return x.graph.addNode(op, [x, x.graph.int64s(repeats)], [{ dtype: x.dtype, shape }])[0];
 }
@@ -301,11 +353,17 @@ export function shapeOf(x: Value, start?: number, end?: number): Value {
  * A tensor of the given run-time shape filled with `value` (ONNX ConstantOfShape). Pass `resultShape` when the
  * shape Value is computed at run time.
  */
-export function constantOfShape(shape: Value, value = 0, dtype: DType = 'float32', resultShape?: Shape): Value {
+export function constantOfShape(
+  shape: Value,
+  value = 0,
+  dtype: DType = 'float32',
+  resultShape?: Shape,
+): Value {
   const op = 'ConstantOfShape';
   requireDType(op, shape, ['int64'], 'shape');
   const n = shape.shape[0];
-  if (shape.rank !== 1 || typeof n !== 'number') throw new GraphBuildError(op, 'shape operand must be 1-D int64 of static length.');
+  if (shape.rank !== 1 || typeof n !== 'number')
+    throw new GraphBuildError(op, 'shape operand must be 1-D int64 of static length.');
   const known = constInts(shape);
   const out: Shape = resultShape ?? known ?? Array.from({ length: n }, () => shape.graph.freshDim('cos'));
   return shape.graph.addNode(op, [shape], [{ dtype, shape: out }], {
@@ -321,7 +379,8 @@ export function range(start: Value, limit: Value, delta: Value): Value {
   const op = 'Range';
   const g = graphOf(op, start, limit, delta);
   const dt = sameDType(op, start, limit, delta);
-  for (const v of [start, limit, delta]) if (v.rank !== 0) throw new GraphBuildError(op, `operands must be scalars, got ${fmtShape(v.shape)}.`);
+  for (const v of [start, limit, delta])
+    if (v.rank !== 0) throw new GraphBuildError(op, `operands must be scalars, got ${fmtShape(v.shape)}.`);
   const [s, l, d] = [constInts(start), constInts(limit), constInts(delta)];
   const len: Dim = s && l && d ? Math.max(0, Math.ceil((l[0] - s[0]) / d[0])) : g.freshDim('range');
   return g.addNode(op, [start, limit, delta], [{ dtype: dt, shape: [len] }])[0];
@@ -335,11 +394,17 @@ export function trilu(x: Value, options: { upper?: boolean; k?: number } = {}): 
   if (x.rank < 2) throw new GraphBuildError('Trilu', `needs rank >= 2, got ${fmtShape(x.shape)}.`);
   const g = x.graph;
   const inputs = options.k === undefined ? [x] : [x, g.constant(BigInt(options.k), 'int64')];
-  return g.addNode('Trilu', inputs, [{ dtype: x.dtype, shape: x.shape }], { upper: attr.int(options.upper === false ? 0 : 1) })[0];
+  return g.addNode('Trilu', inputs, [{ dtype: x.dtype, shape: x.shape }], {
+    upper: attr.int(options.upper === false ? 0 : 1),
+  })[0];
 }
 
 /** Cumulative sum along an axis (ONNX CumSum). */
-export function cumsum(x: Value, axis: number, options: { exclusive?: boolean; reverse?: boolean } = {}): Value {
+export function cumsum(
+  x: Value,
+  axis: number,
+  options: { exclusive?: boolean; reverse?: boolean } = {},
+): Value {
   const a = normAxis('CumSum', axis, x.rank);
   const g = x.graph;
   return g.addNode('CumSum', [x, g.constant(BigInt(a), 'int64')], [{ dtype: x.dtype, shape: x.shape }], {
@@ -359,7 +424,8 @@ export function oneHot(
 ): Value {
   const op = 'OneHot';
   requireDType(op, indices, ['int32', 'int64'], 'indices');
-  if (!Number.isInteger(depth) || depth <= 0) throw new GraphBuildError(op, `depth must be a positive integer, got ${depth}.`);
+  if (!Number.isInteger(depth) || depth <= 0)
+    throw new GraphBuildError(op, `depth must be a positive integer, got ${depth}.`);
   const dt = options.dtype ?? 'float32';
   const g = indices.graph;
   const outRank = indices.rank + 1;
@@ -371,7 +437,6 @@ export function oneHot(
     axis: attr.int(a),
   })[0];
 }
-
 
 /**
  * Pad with a constant (ONNX Pad, mode 'constant'): `pads` is [begin_0, ..., begin_n, end_0, ..., end_n],
@@ -385,16 +450,23 @@ export function pad(x: Value, pads: readonly number[] | Value, value = 0, result
   if (pads instanceof Value) {
     requireDType(op, pads, ['int64'], 'pads');
     const out = resultShape ?? x.shape.map(() => g.freshDim('pad'));
-    return g.addNode(op, [x, pads, padValue], [{ dtype: x.dtype, shape: out }], { mode: attr.string('constant') })[0];
+    return g.addNode(op, [x, pads, padValue], [{ dtype: x.dtype, shape: out }], {
+      mode: attr.string('constant'),
+    })[0];
   }
   if (pads.length !== 2 * x.rank) {
-    throw new GraphBuildError(op, `pads must have 2 * rank = ${2 * x.rank} entries for ${fmtShape(x.shape)}, got ${pads.length}.`);
+    throw new GraphBuildError(
+      op,
+      `pads must have 2 * rank = ${2 * x.rank} entries for ${fmtShape(x.shape)}, got ${pads.length}.`,
+    );
   }
   const shape = x.shape.map((d, i) => {
     const extra = pads[i] + pads[i + x.rank];
     return extra === 0 ? d : typeof d === 'number' ? d + extra : addDims(d, extra);
   });
-  return g.addNode(op, [x, g.int64s(pads), padValue], [{ dtype: x.dtype, shape }], { mode: attr.string('constant') })[0];
+  return g.addNode(op, [x, g.int64s(pads), padValue], [{ dtype: x.dtype, shape }], {
+    mode: attr.string('constant'),
+  })[0];
 }
 
 /**
@@ -402,13 +474,23 @@ export function pad(x: Value, pads: readonly number[] | Value, value = 0, result
  * (ONNX ScatterND, opset 16+ reductions); with 'add', repeated indices accumulate.
  * @example scatterND(zeros, ids.unsqueeze([-1]), grads, 'add')   // embedding gradient
  */
-export function scatterND(data: Value, indices: Value, updates: Value, reduction: 'none' | 'add' = 'add'): Value {
+export function scatterND(
+  data: Value,
+  indices: Value,
+  updates: Value,
+  reduction: 'none' | 'add' = 'add',
+): Value {
   const op = 'ScatterND';
   graphOf(op, data, indices, updates);
   sameDType(op, data, updates);
   requireDType(op, indices, ['int64'], 'indices');
   const attrs: Record<string, Attr> = reduction === 'none' ? {} : { reduction: attr.string(reduction) };
-  return data.graph.addNode(op, [data, indices, updates], [{ dtype: data.dtype, shape: data.shape }], attrs)[0];
+  return data.graph.addNode(
+    op,
+    [data, indices, updates],
+    [{ dtype: data.dtype, shape: data.shape }],
+    attrs,
+  )[0];
 }
 
 /**
@@ -420,8 +502,13 @@ export function gatherND(data: Value, indices: Value): Value {
   graphOf(op, data, indices);
   requireDType(op, indices, ['int64'], 'indices');
   const q = indices.shape[indices.rank - 1];
-  if (typeof q !== 'number') throw new GraphBuildError(op, `the last axis of indices ${fmtShape(indices.shape)} must be static.`);
-  if (q > data.rank) throw new GraphBuildError(op, `index tuples of length ${q} exceed the rank of data ${fmtShape(data.shape)}.`);
+  if (typeof q !== 'number')
+    throw new GraphBuildError(op, `the last axis of indices ${fmtShape(indices.shape)} must be static.`);
+  if (q > data.rank)
+    throw new GraphBuildError(
+      op,
+      `index tuples of length ${q} exceed the rank of data ${fmtShape(data.shape)}.`,
+    );
   const shape = [...indices.shape.slice(0, -1), ...data.shape.slice(q)];
   return data.graph.addNode(op, [data, indices], [{ dtype: data.dtype, shape }])[0];
 }

@@ -24,7 +24,8 @@ export function graphOf(op: string, ...xs: readonly (ValueLike | null | undefine
 /** Turn a number into a scalar constant with `dtype`; Values pass through. */
 export function lift(g: Graph, x: ValueLike, dtype: DType): Value {
   if (x instanceof Value) return x;
-  if (typeof x !== 'number') throw new GraphBuildError('lift', `expected a Value or number, got ${typeof x}.`);
+  if (typeof x !== 'number')
+    throw new GraphBuildError('lift', `expected a Value or number, got ${typeof x}.`);
   if (dtype === 'int64') return g.constant(BigInt(Math.trunc(x)), 'int64');
   return g.constant(x, dtype);
 }
@@ -52,14 +53,20 @@ export function sameDType(op: string, ...vs: Value[]): DType {
 /** @throws {GraphBuildError} unless `v` is a floating-point value. */
 export function requireFloat(op: string, v: Value): void {
   if (!isFloatDType(v.dtype)) {
-    throw new GraphBuildError(op, `needs a floating-point operand, got ${v.dtype}${fmtShape(v.shape)}; cast() it first.`);
+    throw new GraphBuildError(
+      op,
+      `needs a floating-point operand, got ${v.dtype}${fmtShape(v.shape)}; cast() it first.`,
+    );
   }
 }
 
 /** @throws {GraphBuildError} unless `v`'s dtype is one of `allowed`. */
 export function requireDType(op: string, v: Value, allowed: readonly DType[], what = 'operand'): void {
   if (!allowed.includes(v.dtype)) {
-    throw new GraphBuildError(op, `${what} must be ${allowed.join(' or ')}, got ${v.dtype}${fmtShape(v.shape)}.`);
+    throw new GraphBuildError(
+      op,
+      `${what} must be ${allowed.join(' or ')}, got ${v.dtype}${fmtShape(v.shape)}.`,
+    );
   }
 }
 

@@ -1,0 +1,33 @@
+import * as ort from 'onnxruntime-node';
+import { readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { Tensor, encodeModel, grad, toModel } from '@proj/runtime';
+import { ParameterStore, buildLmTrainingGraph, gpt2Config } from '@proj/models';
+const which = process.argv[2] ?? 'small';
+const m = which === 'small' ? { c: gpt2Config({ vocabSize: 256, dModel: 128, nLayers: 2, nHeads: 4, maxPositions: 256 }), b: 16, s: 64 } : { c: gpt2Config({ vocabSize: 512, dModel: 256, nLayers: 4, nHeads: 8, maxPositions: 256 }), b: 8, s: 128 };
+const t = buildLmTrainingGraph(m.c, new ParameterStore({ seed: 0 }), { batch: m.b, seq: m.s });
+const names = [...t.g.params.keys()];
+const grads = grad(t.loss, names.map((n) => t.g.params.get(n)!.value));
+const outputs: Record<string, any> = { loss: t.loss };
+names.forEach((n, i) => (outputs[`grad.${n}`] = grads[i]));
+const model = toModel(t.g, { outputs, paramsAsInputs: true });
+console.log('nodes', model.graph.node.length);
+const counts: Record<string, number> = {};
+for (const n of model.graph.node) counts[n.opType] = (counts[n.opType] ?? 0) + 1;
+console.log(JSON.stringify(counts));
+const sess = await ort.InferenceSession.create(encodeModel(model), { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: '/tmp/prof/p', enableCpuMemArena: false, optimizedModelFilePath: '/tmp/prof/opt.onnx' } as any);
+const feeds: Record<string, ort.Tensor> = {};
+const ids = new BigInt64Array(m.b * m.s).map((_, i) => BigInt((i * 7) % m.c.vocabSize));
+feeds.input_ids = new ort.Tensor('int64', ids, [m.b, m.s]);
+feeds.labels = new ort.Tensor('int64', ids.slice().reverse(), [m.b, m.s]);
+feeds.loss_mask = new ort.Tensor('float32', new Float32Array(m.b * m.s).fill(1), [m.b, m.s]);
+for (const n of names) { const p = t.g.params.get(n)!.data; feeds[n] = new ort.Tensor('float32', p.data as Float32Array, p.shape as number[]); }
+for (let i = 0; i < 5; i++) await sess.run(feeds);
+const t0 = performance.now(); for (let i = 0; i < 10; i++) await sess.run(feeds); console.log('ms/step', (performance.now() - t0) / 10);
+sess.endProfiling(); const file = '/tmp/prof/' + readdirSync('/tmp/prof').filter((f) => f.startsWith('p') && f.endsWith('.json')).sort().at(-1);
+const ev = JSON.parse(readFileSync(file, 'utf8')) as any[];
+const byOp: Record<string, number> = {};
+let total = 0;
+for (const e of ev) if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) { const op = e.args.op_name; byOp[op] = (byOp[op] ?? 0) + e.dur; total += e.dur; }
+const runs = ev.filter((e) => e.name === 'model_run').length;
+console.log('runs', runs, 'kernel ms/run', total / runs / 1000);
+for (const [k, v] of Object.entries(byOp).sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(k.padEnd(28), (v / runs / 1000).toFixed(3));
