@@ -6,27 +6,42 @@
  */
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractHeuristicGraph, failedSpans, parseLabelledTrace, scoreFailedMarking, sumScores } from '../src/index.js';
+import {
+  extractHeuristicGraph,
+  failedSpans,
+  parseLabelledTrace,
+  scoreFailedMarking,
+  sumScores,
+} from '../src/index.js';
 
 const root = join(import.meta.dirname, '..', 'src', 'eval', 'fixtures');
 const out: Record<string, unknown> = {};
 for (const folder of ['dev', 'heldout']) {
   const dir = join(root, 'labelled', folder);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.txt')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.txt'))
+    .sort();
   const scores = files.map((f) => {
     const t = parseLabelledTrace(readFileSync(join(dir, f), 'utf8'), f);
     const { graph } = extractHeuristicGraph(t.trace, { problem: t.problem });
     const s = scoreFailedMarking(t.trace, failedSpans(graph), t.failed);
-    console.log(`${folder}/${f}: sentence P ${s.sentences.precision.toFixed(2)} R ${s.sentences.recall.toFixed(2)}`);
+    console.log(
+      `${folder}/${f}: sentence P ${s.sentences.precision.toFixed(2)} R ${s.sentences.recall.toFixed(2)}`,
+    );
     return s;
   });
   out[folder] = { traces: files.length, ...sumScores(scores) };
 }
 console.log('\n| set | traces | unit | precision | recall | F1 |\n|---|---|---|---|---|---|');
-for (const [set, v] of Object.entries(out) as [string, Record<string, { precision: number; recall: number; f1: number } | number>][]) {
+for (const [set, v] of Object.entries(out) as [
+  string,
+  Record<string, { precision: number; recall: number; f1: number } | number>,
+][]) {
   for (const unit of ['sentences', 'characters']) {
     const s = v[unit] as { precision: number; recall: number; f1: number };
-    console.log(`| ${set} | ${v.traces} | ${unit} | ${s.precision.toFixed(2)} | ${s.recall.toFixed(2)} | ${s.f1.toFixed(2)} |`);
+    console.log(
+      `| ${set} | ${v.traces} | ${unit} | ${s.precision.toFixed(2)} | ${s.recall.toFixed(2)} | ${s.f1.toFixed(2)} |`,
+    );
   }
 }
 const path = join(root, 'heuristic-scores.json');

@@ -4,26 +4,8 @@
  *
  * @packageDocumentation
  */
-export {
-  CotInputError,
-  DotSyntaxError,
-  ExtractionError,
-  GraphError,
-  type GraphIssue,
-  GraphJsonError,
-  JsonlError,
-  LabellerError,
-} from './errors.js';
-export {
-  type GraphValidation,
-  type NodeKind,
-  type NodeStatus,
-  type ReasoningEdge,
-  ReasoningGraph,
-  type ReasoningGraphJSON,
-  type ReasoningNode,
-  type TextSpan,
-} from './graph/graph.js';
+
+export { statusFromColor } from './dot/colors.js';
 export {
   type DotAttributes,
   type DotDocument,
@@ -35,10 +17,42 @@ export {
 } from './dot/parser.js';
 export { type DotGraphResult, graphFromDot } from './dot/to-graph.js';
 export { type DotWriteOptions, graphToDot, quoteDot } from './dot/writer.js';
-export { statusFromColor } from './dot/colors.js';
-export { type Layout, type LaidOutEdge, type LaidOutNode, layoutGraph, renderSvg, type SvgOptions } from './render/svg.js';
-export { type Chunk, DISCOURSE_CUES, type SegmentOptions, segmentTrace, splitParagraphs, splitSentences } from './text/segment.js';
-export type { ExtractionResult, ExtractOptions, GraphExtractor } from './extract/types.js';
+export {
+  type Continuations,
+  type ContinuationTemplate,
+  chatPrefillTemplate,
+  continueFromPrefix,
+  thinkTemplate,
+} from './edit/continue.js';
+export {
+  type BranchSummarizer,
+  heuristicBranchSummary,
+  llmBranchSummarizer,
+  type PruneOptions,
+  type PruneResult,
+  type PruneTarget,
+  pruneFailedBranches,
+} from './edit/prune.js';
+export {
+  CotInputError,
+  DotSyntaxError,
+  ExtractionError,
+  GraphError,
+  type GraphIssue,
+  GraphJsonError,
+  JsonlError,
+  LabellerError,
+} from './errors.js';
+export {
+  type FailedMarkingScore,
+  failedSpans,
+  type LabelledTrace,
+  type PrecisionRecall,
+  parseLabelledTrace,
+  scoreFailedMarking,
+  sumScores,
+} from './eval/labelled.js';
+export { type Alignment, alignNodesToTrace } from './extract/align.js';
 export {
   extractHeuristicGraph,
   HeuristicExtractor,
@@ -48,16 +62,30 @@ export {
 } from './extract/heuristic.js';
 export { type LlmExtractionResult, LlmExtractor, type LlmExtractorOptions } from './extract/llm.js';
 export { COT_GRAPH_SYSTEM_PROMPT, extractionMessages } from './extract/prompt.js';
-export { type Alignment, alignNodesToTrace } from './extract/align.js';
+export type { ExtractionResult, ExtractOptions, GraphExtractor } from './extract/types.js';
 export {
-  branchCount,
-  type FailedBranch,
-  failedBranches,
-  failedStepFraction,
-  type FirstFailure,
-  firstFailure,
-  type FsfOptions,
-} from './metrics/structure.js';
+  type GraphValidation,
+  type NodeKind,
+  type NodeStatus,
+  type ReasoningEdge,
+  ReasoningGraph,
+  type ReasoningGraphJSON,
+  type ReasoningNode,
+  type TextSpan,
+} from './graph/graph.js';
+export { parseTraceJsonl, type TraceRecord } from './io/jsonl.js';
+export {
+  type AnalyzeOptions,
+  type AnalyzeSyncOptions,
+  analyzeTrace,
+  analyzeTraceSync,
+  auroc,
+  type BatchSummary,
+  type MetricSummary,
+  metricsFromGraph,
+  summarizeMetrics,
+  type TraceMetrics,
+} from './metrics/analyze.js';
 export { countTokens, type TokenCounter, type TraceLength, traceLength } from './metrics/length.js';
 export {
   analyzeReview,
@@ -74,18 +102,22 @@ export {
   reviewRatio,
 } from './metrics/review.js';
 export {
-  type AnalyzeOptions,
-  type AnalyzeSyncOptions,
-  analyzeTrace,
-  analyzeTraceSync,
-  auroc,
-  type BatchSummary,
-  type MetricSummary,
-  metricsFromGraph,
-  summarizeMetrics,
-  type TraceMetrics,
-} from './metrics/analyze.js';
+  branchCount,
+  type FailedBranch,
+  type FirstFailure,
+  type FsfOptions,
+  failedBranches,
+  failedStepFraction,
+  firstFailure,
+} from './metrics/structure.js';
 export { type BootstrapOptions, bootstrapCI, type Interval, pairedBootstrap } from './rank/bootstrap.js';
+export {
+  type CandidateGroup,
+  type EvaluateOptions,
+  evaluateSelection,
+  type SelectionReport,
+  type StrategyResult,
+} from './rank/evaluate.js';
 export {
   bestCandidates,
   type CandidateMetrics,
@@ -95,29 +127,18 @@ export {
   selectBestOfK,
 } from './rank/select.js';
 export {
-  type CandidateGroup,
-  type EvaluateOptions,
-  evaluateSelection,
-  type SelectionReport,
-  type StrategyResult,
-} from './rank/evaluate.js';
+  type LaidOutEdge,
+  type LaidOutNode,
+  type Layout,
+  layoutGraph,
+  renderSvg,
+  type SvgOptions,
+} from './render/svg.js';
 export {
-  type BranchSummarizer,
-  heuristicBranchSummary,
-  llmBranchSummarizer,
-  type PruneOptions,
-  type PruneResult,
-  type PruneTarget,
-  pruneFailedBranches,
-} from './edit/prune.js';
-export { chatPrefillTemplate, type ContinuationTemplate, type Continuations, continueFromPrefix, thinkTemplate } from './edit/continue.js';
-export {
-  type FailedMarkingScore,
-  failedSpans,
-  type LabelledTrace,
-  parseLabelledTrace,
-  type PrecisionRecall,
-  scoreFailedMarking,
-  sumScores,
-} from './eval/labelled.js';
-export { parseTraceJsonl, type TraceRecord } from './io/jsonl.js';
+  type Chunk,
+  DISCOURSE_CUES,
+  type SegmentOptions,
+  segmentTrace,
+  splitParagraphs,
+  splitSentences,
+} from './text/segment.js';

@@ -8,6 +8,9 @@ Commands:
   {"cmd": "train", "steps": n}                        -> ms per fwd+bwd+AdamW step (list)
   {"cmd": "forward", "steps": n}                      -> ms per forward (no grad)
   {"cmd": "decode", "batch": B, "prompt": P, "new": N} -> ms for prompt prefill + N cached decode steps
+  {"cmd": "load", "dir": folder}                      -> the weights of a saveDecoderFolder folder (model.safetensors)
+  {"cmd": "generate", "ids": [[...]], "new": N, "reps": r} -> greedy KV-cache generation of N tokens for the
+                                                         (equal-length) prompts: ms per call and the tokens
 Run through bench/torch-peer.ts, which sets the fair-baseline environment (OpenBLAS openmp, 2 threads).
 """
 import json
@@ -20,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts'))
-from torch_gpt import Config, forward, init_params, make_optimizer, masked_loss  # noqa: E402
+from torch_gpt import Config, forward, init_params, load_safetensors, make_optimizer, masked_loss  # noqa: E402
 
 torch.set_num_threads(int(os.environ.get('BENCH_THREADS', '2')))
 state = {}
@@ -83,8 +86,33 @@ def handle(cmd):
                      ids=torch.randint(0, cfg.vocab, (b, s), generator=g),
                      labels=torch.randint(0, cfg.vocab, (b, s), generator=g), mask=torch.ones(b, s))
         return {'ok': True, 'params': sum(t.numel() for t in p.values())}
+    if c == 'load':
+        with open(os.path.join(cmd['dir'], 'config.json')) as fh:
+            m = json.load(fh)['proj']['config']
+        if m['family'] != 'gpt2' or m['dFF'] != 4 * m['dModel'] or not m['tieEmbeddings']:
+            raise ValueError('the torch peer implements the gpt2 family with dFF = 4 d and tied embeddings only')
+        cfg = Config(m['vocabSize'], m['dModel'], m['nLayers'], m['nHeads'], m['maxPositions'])
+        p = load_safetensors(os.path.join(cmd['dir'], 'model.safetensors'))
+        state.update(cfg=cfg, p=p)
+        return {'ok': True, 'params': sum(t.numel() for t in p.values())}
     cfg, p = state['cfg'], state['p']
     times = []
+    if c == 'generate':
+        prompt = torch.tensor(cmd['ids'], dtype=torch.int64)
+        new = cmd['new']
+        with torch.no_grad():
+            for _ in range(cmd.get('reps', 1)):
+                t = time.perf_counter()
+                logits, past = decode_step(cfg, p, prompt, None, 0)
+                out = []
+                for i in range(new):
+                    nxt = logits[:, -1].argmax(-1, keepdim=True)
+                    out.append(nxt)
+                    if i + 1 < new:
+                        logits, past = decode_step(cfg, p, nxt, past, prompt.shape[1] + i)
+                tokens = torch.cat(out, 1)
+                times.append((time.perf_counter() - t) * 1e3)
+        return {'ms': times, 'tokens': tokens.tolist()}
     if c == 'train':
         for _ in range(cmd['steps']):
             t = time.perf_counter()

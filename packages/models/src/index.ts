@@ -7,6 +7,7 @@
 export {
   ConfigError,
   type DecoderConfig,
+  type DecoderSizes,
   gpt2Config,
   headDim,
   llamaConfig,

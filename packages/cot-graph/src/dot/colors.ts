@@ -81,7 +81,8 @@ const NAMED: Record<string, string> = {
 };
 
 const RED_WORDS = /pink|red|coral|salmon|rose|crimson|tomato|maroon|magenta/;
-const OTHER_WORDS = /blue|cyan|green|teal|aqua|turquoise|navy|sky|azure|mint|lime|yellow|white|gr[ae]y|olive|lavender/;
+const OTHER_WORDS =
+  /blue|cyan|green|teal|aqua|turquoise|navy|sky|azure|mint|lime|yellow|white|gr[ae]y|olive|lavender/;
 
 /** Hue in degrees [0, 360) and saturation / value in [0, 1] of an RGB colour (0-255 channels). */
 function hsv(r: number, g: number, b: number): [number, number, number] {

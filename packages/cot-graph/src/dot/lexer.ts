@@ -13,7 +13,14 @@ export interface DotToken {
   offset: number;
 }
 
-/** Maps character offsets to 1-based line / column, and builds errors that quote the line. */
+/**
+ * Maps character offsets to 1-based line / column, and builds errors that quote the line.
+ *
+ * @example
+ * ```ts
+ * new SourceMap('a\nb').position(2); // { line: 2, column: 1 }
+ * ```
+ */
 export class SourceMap {
   private readonly starts: number[] = [0];
 
@@ -68,6 +75,12 @@ function isIdPart(c: number): boolean {
  * Lazy DOT tokenizer: tokens are produced on demand from `start`, so text after the graph's closing brace (model
  * chatter, a closing code fence) is never scanned. Tolerances beyond the DOT grammar: `#` comment lines anywhere,
  * curly quotes as string delimiters, and `-` / `.` inside identifiers (`step-1`, `s1.2`), which models often write.
+ *
+ * @example
+ * ```ts
+ * const lex = new DotLexer(new SourceMap('a -> b'));
+ * lex.next().value; // 'a'
+ * ```
  */
 export class DotLexer {
   private pos: number;
@@ -129,29 +142,26 @@ export class DotLexer {
     // End-of-input errors point just after the last visible character, not at a blank last line.
     if (start >= s.length) return { kind: 'eof', value: '', quoting: 'plain', offset: s.trimEnd().length };
     const c = s.charCodeAt(start);
-    const punct = (kind: DotTokenKind, len = 1): DotToken => {
-      this.pos += len;
-      return { kind, value: kind, quoting: 'plain', offset: start };
-    };
+    // (No closures here: this runs once per token.)
     switch (c) {
       case 123:
-        return punct('{');
+        return this.punct('{', start);
       case 125:
-        return punct('}');
+        return this.punct('}', start);
       case 91:
-        return punct('[');
+        return this.punct('[', start);
       case 93:
-        return punct(']');
+        return this.punct(']', start);
       case 61:
-        return punct('=');
+        return this.punct('=', start);
       case 59:
-        return punct(';');
+        return this.punct(';', start);
       case 44:
-        return punct(',');
+        return this.punct(',', start);
       case 58:
-        return punct(':');
+        return this.punct(':', start);
       case 43:
-        return punct('+');
+        return this.punct('+', start);
       case 34 /* " */:
         return this.quoted(start, '"');
       case 0x201c /* “ */:
@@ -163,19 +173,27 @@ export class DotLexer {
     }
     if (c === 45 /* - */) {
       const d = s.charCodeAt(start + 1);
-      if (d === 62 /* > */) return punct('->', 2);
-      if (d === 45) return punct('--', 2);
+      if (d === 62 /* > */) return this.punct('->', start, 2);
+      if (d === 45) return this.punct('--', start, 2);
       if (isDigit(d) || d === 46) return this.numeral(start);
-      throw this.src.error(`unexpected '-'; edges are written 'a -> b' (or 'a -- b' in an undirected graph)`, start);
+      throw this.src.error(
+        `unexpected '-'; edges are written 'a -> b' (or 'a -- b' in an undirected graph)`,
+        start,
+      );
     }
     if (c === 0x2192 /* → */) {
       // Models sometimes "prettify" arrows.
-      return punct('->');
+      return this.punct('->', start);
     }
     if (isDigit(c) || c === 46) return this.numeral(start);
     if (isIdStart(c)) return this.identifier(start);
     const ch = String.fromCodePoint(s.codePointAt(start)!);
     throw this.src.error(`unexpected character '${ch}'; quote IDs and values that contain it ("...")`, start);
+  }
+
+  private punct(kind: DotTokenKind, start: number, len = 1): DotToken {
+    this.pos = start + len;
+    return { kind, value: kind, quoting: 'plain', offset: start };
   }
 
   private identifier(start: number): DotToken {
@@ -212,7 +230,7 @@ export class DotLexer {
         digits++;
       }
     }
-    if (digits === 0) throw this.src.error("a numeral needs digits; quote the value if it is text", start);
+    if (digits === 0) throw this.src.error('a numeral needs digits; quote the value if it is text', start);
     // `1a` style ids: keep reading identifier characters so `2nd_try` is one id.
     while (isIdPart(s.charCodeAt(i))) i++;
     this.pos = i;

@@ -17,7 +17,10 @@ interface ValidExpectation {
 }
 
 describe('DOT corpus: valid, LLM-style inputs (expected graphs written by hand)', () => {
-  const expected = JSON.parse(readFileSync(join(dir, 'valid', 'expected.json'), 'utf8')) as Record<string, ValidExpectation>;
+  const expected = JSON.parse(readFileSync(join(dir, 'valid', 'expected.json'), 'utf8')) as Record<
+    string,
+    ValidExpectation
+  >;
   const files = readdirSync(join(dir, 'valid')).filter((f) => f !== 'expected.json');
 
   it('has an expectation for every fixture', () => {
@@ -66,7 +69,9 @@ describe('DOT corpus: malformed inputs point at the line with a fix', () => {
       expect({ line: e.line, column: e.column, problem: e.problem }).toEqual(want);
       // The message quotes the offending line and puts a caret under the column.
       const src = text.split('\n')[want.line - 1];
-      expect(e.message).toContain(`DOT syntax error at line ${want.line}, column ${want.column}: ${want.problem}`);
+      expect(e.message).toContain(
+        `DOT syntax error at line ${want.line}, column ${want.column}: ${want.problem}`,
+      );
       expect(e.message).toContain(`| ${src}`);
       expect(e.message.split('\n').at(-1)).toBe(`       | ${' '.repeat(want.column - 1)}^`);
     });
@@ -92,7 +97,12 @@ describe('parseDot details', () => {
 
   it('records graph attributes, ids and lines', () => {
     const doc = parseDot('\n\nstrict digraph "G 1" {\n rankdir=LR\n graph [label="x"]\n a\n}');
-    expect(doc).toMatchObject({ strict: true, directed: true, id: 'G 1', attributes: { rankdir: 'LR', label: 'x' } });
+    expect(doc).toMatchObject({
+      strict: true,
+      directed: true,
+      id: 'G 1',
+      attributes: { rankdir: 'LR', label: 'x' },
+    });
     expect(doc.nodes[0]).toMatchObject({ id: 'a', line: 6 });
   });
 
@@ -117,7 +127,8 @@ describe('parseDot details', () => {
 
   it('parses a 500-node graph quickly and completely', () => {
     const lines = ['digraph {', 'node [style=filled, fillcolor=lightblue];'];
-    for (let i = 1; i < 500; i++) lines.push(`s${i} [label="step ${i}", fillcolor=${i % 7 === 0 ? 'lightpink' : 'lightblue'}];`);
+    for (let i = 1; i < 500; i++)
+      lines.push(`s${i} [label="step ${i}", fillcolor=${i % 7 === 0 ? 'lightpink' : 'lightblue'}];`);
     for (let i = 1; i < 499; i++) lines.push(`s${i} -> s${i + 1};`);
     lines.push('}');
     const doc = parseDot(lines.join('\n'));

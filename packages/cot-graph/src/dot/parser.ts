@@ -1,4 +1,4 @@
-import { type DotToken, DotLexer, SourceMap } from './lexer.js';
+import { DotLexer, type DotToken, SourceMap } from './lexer.js';
 
 /** Attribute name -> value, as written (values unescaped only for `\"`). */
 export type DotAttributes = Record<string, string>;
@@ -113,7 +113,7 @@ class Parser {
       const firstText = this.text.search(/\S/);
       throw this.src.error(
         "no 'digraph' (or 'graph') header found; the output must contain a Graphviz graph such as 'digraph G { a -> b; }'",
-        firstText < 0 ? 0 : firstText,
+        Math.max(firstText, 0),
       );
     }
     // m[0] may begin with the separating character; start at the keyword itself.
@@ -144,7 +144,13 @@ class Parser {
     if (open.kind !== '{') {
       throw this.src.error(`expected '{' to open the graph body, got ${describe(open)}`, open.offset);
     }
-    const root: Scope = { nodeDefaults: {}, nodeHtml: [], edgeDefaults: {}, graphAttributes: {}, members: [] };
+    const root: Scope = {
+      nodeDefaults: {},
+      nodeHtml: [],
+      edgeDefaults: {},
+      graphAttributes: {},
+      members: [],
+    };
     this.parseStmtList(root, open);
     this.lex.next(); // the closing '}'
     const tail = this.text.slice(this.lex.offset);
@@ -294,7 +300,10 @@ class Parser {
     if (groups.length === 1) {
       // A subgraph on its own, or one followed by an attribute list (which DOT does not allow).
       if (this.lex.peek().kind === '[') {
-        throw this.src.error('an attribute list cannot follow a subgraph; put the attributes inside it', this.lex.peek().offset);
+        throw this.src.error(
+          'an attribute list cannot follow a subgraph; put the attributes inside it',
+          this.lex.peek().offset,
+        );
       }
       return;
     }
@@ -316,7 +325,10 @@ class Parser {
       t = this.lex.next();
     }
     if (t.kind !== '{') {
-      throw this.src.error(`expected '{' to open the subgraph${id ? ` '${id}'` : ''}, got ${describe(t)}`, t.offset);
+      throw this.src.error(
+        `expected '{' to open the subgraph${id ? ` '${id}'` : ''}, got ${describe(t)}`,
+        t.offset,
+      );
     }
     const child: Scope = {
       nodeDefaults: { ...scope.nodeDefaults },
@@ -328,7 +340,12 @@ class Parser {
     this.parseStmtList(child, t);
     this.lex.next();
     const members = [...new Set(child.members)];
-    this.subgraphs.push({ id, nodes: members, attributes: child.graphAttributes, line: this.src.position(t.offset).line });
+    this.subgraphs.push({
+      id,
+      nodes: members,
+      attributes: child.graphAttributes,
+      line: this.src.position(t.offset).line,
+    });
     scope.members.push(...members);
     return members;
   }
@@ -375,12 +392,18 @@ class Parser {
             lastKey !== null && lastValueTok?.quoting === 'plain'
               ? `; if '${key}' continues the value of '${lastKey}', quote the whole value (${lastKey}="${lastValueTok.value} ${key} ...")`
               : ` (attributes are written name=value, e.g. fillcolor=lightpink)`;
-          throw this.src.error(`expected '=' after attribute name '${key}', got ${describe(eq)}${hint}`, eq.offset);
+          throw this.src.error(
+            `expected '=' after attribute name '${key}', got ${describe(eq)}${hint}`,
+            eq.offset,
+          );
         }
         this.lex.next();
         const v = this.lex.peek();
         if (v.kind !== 'id') {
-          throw this.src.error(`expected a value after '${key}=', got ${describe(v)}; quote empty values ("")`, v.offset);
+          throw this.src.error(
+            `expected a value after '${key}=', got ${describe(v)}; quote empty values ("")`,
+            v.offset,
+          );
         }
         lastValueTok = v;
         attrs[key] = this.parseId();
@@ -401,7 +424,11 @@ class Parser {
     while (this.lex.peek().kind === '+') {
       const plus = this.lex.next();
       const t = this.lex.next();
-      if (t.kind !== 'id') throw this.src.error(`expected a string after '+', got ${describe(t)}`, t.kind === 'eof' ? plus.offset : t.offset);
+      if (t.kind !== 'id')
+        throw this.src.error(
+          `expected a string after '+', got ${describe(t)}`,
+          t.kind === 'eof' ? plus.offset : t.offset,
+        );
       value += t.value;
     }
     return value;
@@ -412,7 +439,11 @@ class Parser {
     for (let i = 0; i < 2 && this.lex.peek().kind === ':'; i++) {
       const colon = this.lex.next();
       const t = this.lex.next();
-      if (t.kind !== 'id') throw this.src.error(`expected a port name after ':', got ${describe(t)}`, t.kind === 'eof' ? colon.offset : t.offset);
+      if (t.kind !== 'id')
+        throw this.src.error(
+          `expected a port name after ':', got ${describe(t)}`,
+          t.kind === 'eof' ? colon.offset : t.offset,
+        );
     }
   }
 

@@ -51,9 +51,14 @@ describe('graphFromDot', () => {
   });
 
   it('drops self-loops and duplicate edges with a warning naming the line', () => {
-    const { graph, warnings } = graphFromDot('digraph {\n p [kind=problem]; a [kind=answer];\n p -> a;\n p -> a;\n a -> a;\n}');
+    const { graph, warnings } = graphFromDot(
+      'digraph {\n p [kind=problem]; a [kind=answer];\n p -> a;\n p -> a;\n a -> a;\n}',
+    );
     expect(graph.edges).toEqual([{ from: 'p', to: 'a' }]);
-    expect(warnings).toEqual(["line 4: dropped the duplicate edge 'p' -> 'a'", "line 5: dropped the self-loop on 'a'"]);
+    expect(warnings).toEqual([
+      "line 4: dropped the duplicate edge 'p' -> 'a'",
+      "line 5: dropped the self-loop on 'a'",
+    ]);
   });
 
   it('reads span= and kind= written by graphToDot, and notes unknown colours and kinds', () => {
@@ -95,7 +100,9 @@ describe('graphToDot', () => {
         '',
       ].join('\n'),
     );
-    expect(graphToDot(g, { maxLabelChars: 4, metadata: false })).toContain('"p" [label="Sol\u2026", fillcolor=lightblue];');
+    expect(graphToDot(g, { maxLabelChars: 4, metadata: false })).toContain(
+      '"p" [label="Sol\u2026", fillcolor=lightblue];',
+    );
   });
 
   it('quotes backslashes, quotes and newlines', () => {
@@ -103,21 +110,58 @@ describe('graphToDot', () => {
   });
 
   it('property: graphToDot -> graphFromDot round-trips any graph (ids and texts with quotes, backslashes, newlines)', () => {
-    const text = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', '"', '\\', '\n', 'n', 'é', '{', '}', ';', '->', '#', '/', '*', '<') });
+    const text = fc.string({
+      unit: fc.constantFrom(
+        'a',
+        'Z',
+        ' ',
+        '"',
+        '\\',
+        '\n',
+        'n',
+        'é',
+        '{',
+        '}',
+        ';',
+        '->',
+        '#',
+        '/',
+        '*',
+        '<',
+      ),
+    });
     fc.assert(
-      fc.property(fc.array(fc.tuple(text, fc.boolean(), fc.nat()), { maxLength: 12 }), fc.string(), (spec, problemText) => {
-        const nodes: ReasoningNode[] = [{ id: 'problem', text: problemText.replace(/\r/g, ''), kind: 'problem', status: 'successful', span: null }];
-        const es: { from: string; to: string }[] = [];
-        spec.forEach(([t, failed, pick], i) => {
-          const id = `${t.slice(0, 3)}#${i}`;
-          nodes.push({ id, text: t, kind: 'step', status: failed ? 'failed' : 'successful', span: pick % 2 ? { start: pick, end: pick + 3 } : null });
-          es.push({ from: nodes[pick % (nodes.length - 1)].id, to: id });
-        });
-        nodes.push({ id: 'answer', text: 'done', kind: 'answer', status: 'successful', span: null });
-        es.push({ from: nodes[nodes.length - 2].id, to: 'answer' });
-        const g = new ReasoningGraph(nodes, es);
-        expect(graphFromDot(graphToDot(g)).graph.toJSON()).toEqual(g.toJSON());
-      }),
+      fc.property(
+        fc.array(fc.tuple(text, fc.boolean(), fc.nat()), { maxLength: 12 }),
+        fc.string(),
+        (spec, problemText) => {
+          const nodes: ReasoningNode[] = [
+            {
+              id: 'problem',
+              text: problemText.replace(/\r/g, ''),
+              kind: 'problem',
+              status: 'successful',
+              span: null,
+            },
+          ];
+          const es: { from: string; to: string }[] = [];
+          spec.forEach(([t, failed, pick], i) => {
+            const id = `${t.slice(0, 3)}#${i}`;
+            nodes.push({
+              id,
+              text: t,
+              kind: 'step',
+              status: failed ? 'failed' : 'successful',
+              span: pick % 2 ? { start: pick, end: pick + 3 } : null,
+            });
+            es.push({ from: nodes[pick % (nodes.length - 1)].id, to: id });
+          });
+          nodes.push({ id: 'answer', text: 'done', kind: 'answer', status: 'successful', span: null });
+          es.push({ from: nodes[nodes.length - 2].id, to: 'answer' });
+          const g = new ReasoningGraph(nodes, es);
+          expect(graphFromDot(graphToDot(g)).graph.toJSON()).toEqual(g.toJSON());
+        },
+      ),
       { numRuns: 200 },
     );
   });

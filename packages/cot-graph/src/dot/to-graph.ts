@@ -1,4 +1,11 @@
-import { type NodeKind, type NodeStatus, type ReasoningEdge, ReasoningGraph, type ReasoningNode, type TextSpan } from '../graph/graph.js';
+import {
+  type NodeKind,
+  type NodeStatus,
+  type ReasoningEdge,
+  ReasoningGraph,
+  type ReasoningNode,
+  type TextSpan,
+} from '../graph/graph.js';
 import { statusFromColor } from './colors.js';
 import { type DotAttributes, type DotDocument, parseDot } from './parser.js';
 
@@ -16,7 +23,14 @@ export interface DotGraphResult {
 const PROBLEM_WORDS = /\b(problem|question|task|start|root|given)\b/i;
 const ANSWER_WORDS = /\b(answer|final|conclusion|result|solution)\b/i;
 
-/** Turn a DOT label into plain text: label escapes (`\n`, `\l`, `\r`, `\\`, `\N`) or HTML markup. */
+/**
+ * Turn a DOT label into plain text: label escapes (`\n`, `\l`, `\r`, `\\`, `\N`) or HTML markup.
+ *
+ * @example
+ * ```ts
+ * labelText('a\\nb', 'n1', false); // 'a\nb'
+ * ```
+ */
 export function labelText(label: string, id: string, html: boolean): string {
   if (html) {
     return label
@@ -29,8 +43,9 @@ export function labelText(label: string, id: string, html: boolean): string {
       .replace(/&amp;/g, '&')
       .trim();
   }
-  return label
-    .replace(/\\(.)/gs, (_m, c: string) => (c === 'n' || c === 'l' || c === 'r' ? '\n' : c === 'N' ? id : c));
+  return label.replace(/\\(.)/gs, (_m, c: string) =>
+    c === 'n' || c === 'l' || c === 'r' ? '\n' : c === 'N' ? id : c,
+  );
 }
 
 /**
@@ -114,7 +129,8 @@ export function graphFromDot(input: string | DotDocument): DotGraphResult {
     statuses.set(n.id, statusOf(n.id, a, warnings, uncoloured));
     const k = a.kind?.toLowerCase();
     if (k === 'problem' || k === 'step' || k === 'answer') kinds.set(n.id, k);
-    else if (k !== undefined) warnings.push(`node '${n.id}': unknown kind '${a.kind}' ignored (use problem, step or answer)`);
+    else if (k !== undefined)
+      warnings.push(`node '${n.id}': unknown kind '${a.kind}' ignored (use problem, step or answer)`);
   }
   const ids = doc.nodes.map((n) => n.id);
   const describes = (id: string, re: RegExp) => re.test(id.replace(/[_-]/g, ' ')) || re.test(texts.get(id)!);

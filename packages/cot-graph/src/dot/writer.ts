@@ -10,9 +10,19 @@ export interface DotWriteOptions {
   metadata?: boolean;
 }
 
-/** Quote a DOT ID or string: backslashes doubled, quotes escaped, newlines as `\n`. */
+/**
+ * Quote a DOT ID or string: backslashes doubled, quotes escaped, newlines as `\n`.
+ *
+ * @example
+ * ```ts
+ * quoteDot('say "hi"'); // '"say \\"hi\\""'
+ * ```
+ */
 export function quoteDot(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r\n|\r|\n/g, '\\n')}"`;
+  return `"${value
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\r\n|\r|\n/g, '\\n')}"`;
 }
 
 /**
@@ -33,8 +43,12 @@ export function graphToDot(graph: ReasoningGraph, options: DotWriteOptions = {})
     '  node [shape=box, style="rounded,filled", fontname="Helvetica"];',
   ];
   for (const n of graph.nodes) {
-    const label = n.text.length > maxLabelChars ? `${n.text.slice(0, Math.max(0, maxLabelChars - 1))}\u2026` : n.text;
-    const attrs = [`label=${quoteDot(label)}`, `fillcolor=${n.status === 'failed' ? 'lightpink' : 'lightblue'}`];
+    const label =
+      n.text.length > maxLabelChars ? `${n.text.slice(0, Math.max(0, maxLabelChars - 1))}\u2026` : n.text;
+    const attrs = [
+      `label=${quoteDot(label)}`,
+      `fillcolor=${n.status === 'failed' ? 'lightpink' : 'lightblue'}`,
+    ];
     if (metadata) {
       attrs.push(`kind=${n.kind}`);
       if (n.span) attrs.push(`span="${n.span.start}:${n.span.end}"`);

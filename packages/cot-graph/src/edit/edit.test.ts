@@ -13,7 +13,12 @@ const trace = [
   'Answer: 3.',
 ].join('\n\n');
 const span = (s: string) => ({ start: trace.indexOf(s), end: trace.indexOf(s) + s.length });
-const node = (id: string, text: string, status: 'successful' | 'failed', kind: ReasoningNode['kind'] = 'step'): ReasoningNode => ({
+const node = (
+  id: string,
+  text: string,
+  status: 'successful' | 'failed',
+  kind: ReasoningNode['kind'] = 'step',
+): ReasoningNode => ({
   id,
   text,
   status,
@@ -42,7 +47,11 @@ describe('pruneFailedBranches (expected prefixes written by hand)', () => {
   it('first: cuts at the end of the first failed branch and removes it', async () => {
     const r = await pruneFailedBranches(trace, graph, { which: 'first' });
     expect(r.prefix).toBe('Setup: let x be the unknown.\n\n');
-    expect(r).toMatchObject({ edited: true, removed: [span('Try x = 1: 1 + 1 = 2, too small.')], cutAt: span('Try x = 1: 1 + 1 = 2, too small.').end });
+    expect(r).toMatchObject({
+      edited: true,
+      removed: [span('Try x = 1: 1 + 1 = 2, too small.')],
+      cutAt: span('Try x = 1: 1 + 1 = 2, too small.').end,
+    });
   });
 
   it('last (default): keeps earlier failures, removes the last branch', async () => {
@@ -52,7 +61,9 @@ describe('pruneFailedBranches (expected prefixes written by hand)', () => {
   });
 
   it('all: removes every failed branch; keepSuffix keeps the rest of the trace', async () => {
-    expect((await pruneFailedBranches(trace, graph, { which: 'all' })).prefix).toBe('Setup: let x be the unknown.\n\n');
+    expect((await pruneFailedBranches(trace, graph, { which: 'all' })).prefix).toBe(
+      'Setup: let x be the unknown.\n\n',
+    );
     expect((await pruneFailedBranches(trace, graph, { which: 'all', keepSuffix: true })).prefix).toBe(
       'Setup: let x be the unknown.\n\nSolve: 2x = 6 so x = 3.\n\nAnswer: 3.',
     );
@@ -73,8 +84,31 @@ describe('pruneFailedBranches (expected prefixes written by hand)', () => {
       },
     });
     expect(seen).toEqual(['Try x = 1: 1 + 1 = 2, too small.', 'Try x = 5: 5 + 5 = 10, too big.']);
-    expect(r2.prefix).toBe('Setup: let x be the unknown.\n\n[dropped 1]\n\n[dropped 2]\n\nSolve: 2x = 6 so x = 3.\n\nAnswer: 3.');
+    expect(r2.prefix).toBe(
+      'Setup: let x be the unknown.\n\n[dropped 1]\n\n[dropped 2]\n\nSolve: 2x = 6 so x = 3.\n\nAnswer: 3.',
+    );
     expect(r2.summaries).toEqual(['[dropped 1]', '[dropped 2]']);
+  });
+
+  it('removing a leading branch leaves no leading blank lines', async () => {
+    const t = 'Try x = 2: too small.\n\nSo x = 3.\n\nThe answer is 3.';
+    const g = new ReasoningGraph(
+      [
+        { id: 'p', text: '', kind: 'problem', status: 'successful', span: null },
+        { id: 'f', text: '', kind: 'step', status: 'failed', span: { start: 0, end: 21 } },
+        { id: 's', text: '', kind: 'step', status: 'successful', span: { start: 23, end: 32 } },
+        { id: 'a', text: '', kind: 'answer', status: 'successful', span: { start: 34, end: 50 } },
+      ],
+      [
+        { from: 'p', to: 'f' },
+        { from: 'p', to: 's' },
+        { from: 's', to: 'a' },
+      ],
+    );
+    expect((await pruneFailedBranches(t, g, { keepSuffix: true })).prefix).toBe(
+      'So x = 3.\n\nThe answer is 3.',
+    );
+    expect((await pruneFailedBranches(t, g)).prefix).toBe('');
   });
 
   it('removes mid-paragraph spans without leaving double spaces', async () => {
@@ -104,11 +138,15 @@ describe('pruneFailedBranches (expected prefixes written by hand)', () => {
       graph.edges,
     );
     await expect(pruneFailedBranches(trace, noSpans)).rejects.toThrow(/Failed node 's2' has no span/);
-    await expect(pruneFailedBranches(trace, graph, { which: 'middle' as never })).rejects.toThrow(CotInputError);
+    await expect(pruneFailedBranches(trace, graph, { which: 'middle' as never })).rejects.toThrow(
+      CotInputError,
+    );
   });
 
   it('heuristic summaries shorten long first sentences', () => {
-    expect(heuristicBranchSummary('Let me try x = 2. Then 2x = 4, too small.')).toBe('(Tried: Let me try x = 2. Abandoned.)');
+    expect(heuristicBranchSummary('Let me try x = 2. Then 2x = 4, too small.')).toBe(
+      '(Tried: Let me try x = 2. Abandoned.)',
+    );
     expect(heuristicBranchSummary('a'.repeat(200))).toBe(`(Tried: ${'a'.repeat(117)}... Abandoned.)`);
   });
 });
@@ -122,7 +160,9 @@ class EchoModel implements LanguageModel {
     this.prompts.push(...prompts);
     const n = options?.n ?? 1;
     return prompts.map(() =>
-      this.texts.slice(0, n).map((text) => ({ text, tokenIds: [], logprobs: [], finishReason: 'stop' as const })),
+      this.texts
+        .slice(0, n)
+        .map((text) => ({ text, tokenIds: [], logprobs: [], finishReason: 'stop' as const })),
     );
   }
 }
@@ -130,7 +170,11 @@ class EchoModel implements LanguageModel {
 describe('continuation', () => {
   it('continues the edited prefix with any LanguageModel', async () => {
     const model = new EchoModel([' x = 3.', ' x = 4.']);
-    const r = await continueFromPrefix(model, { problem: 'Solve 2x = 6.', prefix: 'Setup.\n\n' }, { n: 2, seed: 1 });
+    const r = await continueFromPrefix(
+      model,
+      { problem: 'Solve 2x = 6.', prefix: 'Setup.\n\n' },
+      { n: 2, seed: 1 },
+    );
     expect(model.prompts[0]).toBe('Solve 2x = 6.\n\n<think>\nSetup.\n\n');
     expect(r.traces).toEqual(['Setup.\n\n x = 3.', 'Setup.\n\n x = 4.']);
     await continueFromPrefix(model, { problem: 'Q', prefix: 'P' }, { template: chatPrefillTemplate });
@@ -138,15 +182,21 @@ describe('continuation', () => {
       { role: 'user', content: 'Q' },
       { role: 'assistant', content: 'P' },
     ]);
-    await expect(continueFromPrefix(model, { problem: 1 as never, prefix: '' })).rejects.toThrow(CotInputError);
+    await expect(continueFromPrefix(model, { problem: 1 as never, prefix: '' })).rejects.toThrow(
+      CotInputError,
+    );
   });
 
   it('an LLM summarizer returns the first line, falling back to the heuristic on empty output', async () => {
-    expect(await llmBranchSummarizer(new EchoModel(['Guessed x = 5; too big.\nmore']))('Try x = 5.', { root: 's', nodes: [], span: null })).toBe(
-      'Guessed x = 5; too big.',
-    );
-    expect(await llmBranchSummarizer(new EchoModel(['  ']))('Try x = 5.', { root: 's', nodes: [], span: null })).toBe(
-      '(Tried: Try x = 5. Abandoned.)',
-    );
+    expect(
+      await llmBranchSummarizer(new EchoModel(['Guessed x = 5; too big.\nmore']))('Try x = 5.', {
+        root: 's',
+        nodes: [],
+        span: null,
+      }),
+    ).toBe('Guessed x = 5; too big.');
+    expect(
+      await llmBranchSummarizer(new EchoModel(['  ']))('Try x = 5.', { root: 's', nodes: [], span: null }),
+    ).toBe('(Tried: Try x = 5. Abandoned.)');
   });
 });

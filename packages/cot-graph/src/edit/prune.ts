@@ -125,14 +125,17 @@ export async function pruneFailedBranches(
         );
       }
       if (s.end > trace.length) {
-        throw new CotInputError(`Node '${id}' spans [${s.start}, ${s.end}) beyond the trace (length ${trace.length}); is it the right trace?`);
+        throw new CotInputError(
+          `Node '${id}' spans [${s.start}, ${s.end}) beyond the trace (length ${trace.length}); is it the right trace?`,
+        );
       }
     }
   }
   if (branches.length === 0) {
     return { prefix: trace, edited: false, branches: [], removed: [], summaries: [], cutAt: trace.length };
   }
-  const chosen = which === 'first' ? [branches[0]] : which === 'last' ? [branches[branches.length - 1]] : branches;
+  const chosen =
+    which === 'first' ? [branches[0]] : which === 'last' ? [branches[branches.length - 1]] : branches;
   const cutAt = options.keepSuffix ? trace.length : Math.max(...chosen.map((b) => b.span!.end));
   const summaries: string[] = [];
   // Removal plan: per branch, its node spans merged (sorted, overlaps joined); the summary goes where the branch began.
@@ -143,14 +146,17 @@ export async function pruneFailedBranches(
     for (const s of spans) {
       const last = merged[merged.length - 1];
       // Join spans separated only by whitespace so no stray blank lines are left behind.
-      if (last && /^\s*$/.test(trace.slice(last.end, s.start))) merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, s.end) };
-      else if (last && s.start < last.end) merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, s.end) };
+      if (last && /^\s*$/.test(trace.slice(last.end, s.start)))
+        merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, s.end) };
+      else if (last && s.start < last.end)
+        merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, s.end) };
       else merged.push({ ...s });
     }
     let insert = '';
     if (options.summary && options.summary !== 'none') {
       const text = merged.map((s) => trace.slice(s.start, s.end)).join('\n');
-      insert = options.summary === 'heuristic' ? heuristicBranchSummary(text) : await options.summary(text, b);
+      insert =
+        options.summary === 'heuristic' ? heuristicBranchSummary(text) : await options.summary(text, b);
       insert = insert.replace(/\s*\n\s*/g, ' ').trim();
       summaries.push(insert);
     }
@@ -167,8 +173,8 @@ export async function pruneFailedBranches(
     else out = out.replace(/[ \t]+$/, '');
     pos = Math.min(p.span.end, cutAt);
     removed.push({ start: p.span.start, end: pos });
-    // Drop the whitespace that followed a removed piece when a blank line already precedes it.
-    if (!p.insert && /\n\s*$/.test(out)) {
+    // Drop the whitespace that followed a removed piece at the start of the text or after a line break.
+    if (!p.insert && (out === '' || /\n\s*$/.test(out))) {
       while (pos < cutAt && /\s/.test(trace[pos])) pos++;
     }
   }

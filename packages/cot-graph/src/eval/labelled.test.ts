@@ -43,7 +43,9 @@ describe('scoreFailedMarking (hand-computed)', () => {
 /** Score the heuristic extractor on one fixture folder. */
 function scoreFolder(folder: string) {
   const dir = join(root, 'labelled', folder);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.txt')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.txt'))
+    .sort();
   return {
     traces: files.length,
     ...sumScores(

@@ -50,10 +50,14 @@ export function parseLabelledTrace(markup: string, id = ''): LabelledTrace {
     trace += body.slice(from, i);
     from = i + 1;
     if (c === '⟦') {
-      if (open >= 0) throw new CotInputError(`${id || 'labelled trace'}: nested '⟦' at body line ${line}; close the first one.`);
+      if (open >= 0)
+        throw new CotInputError(
+          `${id || 'labelled trace'}: nested '⟦' at body line ${line}; close the first one.`,
+        );
       open = trace.length;
     } else {
-      if (open < 0) throw new CotInputError(`${id || 'labelled trace'}: '⟧' without '⟦' at body line ${line}.`);
+      if (open < 0)
+        throw new CotInputError(`${id || 'labelled trace'}: '⟧' without '⟦' at body line ${line}.`);
       failed.push({ start: open, end: trace.length });
       open = -1;
     }
@@ -88,7 +92,14 @@ function rates(tp: number, fp: number, fn: number): PrecisionRecall {
   return { tp, fp, fn, precision, recall, f1 };
 }
 
-/** Spans of a graph's failed nodes (nodes without spans are skipped). */
+/**
+ * Spans of a graph's failed nodes (nodes without spans are skipped).
+ *
+ * @example
+ * ```ts
+ * failedSpans(graph); // [{ start: 10, end: 30 }, ...]
+ * ```
+ */
 export function failedSpans(graph: ReasoningGraph): TextSpan[] {
   return graph.nodes.filter((n) => n.status === 'failed' && n.span !== null).map((n) => n.span!);
 }

@@ -83,7 +83,9 @@ export function alignNodesToTrace(
   const missing: string[] = [];
   for (const n of graph.nodes) {
     if (n.kind === 'problem') continue;
-    const candidates = [quotes.get(n.id), n.text].filter((q): q is string => typeof q === 'string' && q.trim() !== '');
+    const candidates = [quotes.get(n.id), n.text].filter(
+      (q): q is string => typeof q === 'string' && q.trim() !== '',
+    );
     let at = -1;
     for (const c of candidates) {
       const needle = cleanNeedle(c);
@@ -91,7 +93,8 @@ export function alignNodesToTrace(
       at = findPrefix(hay.text, needle, cursor, 4);
       if (at < 0) {
         at = findPrefix(hay.text, needle, 0, 4);
-        if (at >= 0) warnings.push(`node '${n.id}' was found before the previous node in the trace (out of order)`);
+        if (at >= 0)
+          warnings.push(`node '${n.id}' was found before the previous node in the trace (out of order)`);
       }
       if (at >= 0) break;
     }
@@ -114,6 +117,9 @@ export function alignNodesToTrace(
     while (end > start && /\s/.test(trace[end - 1])) end--;
     spans.set(id, { start, end });
   });
-  const nodes: ReasoningNode[] = graph.nodes.map((n) => ({ ...n, span: spans.get(n.id) ?? (n.kind === 'problem' ? null : n.span) }));
+  const nodes: ReasoningNode[] = graph.nodes.map((n) => ({
+    ...n,
+    span: spans.get(n.id) ?? (n.kind === 'problem' ? null : n.span),
+  }));
   return { graph: new ReasoningGraph(nodes, graph.edges), warnings, located: spans.size };
 }

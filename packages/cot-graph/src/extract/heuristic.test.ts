@@ -6,7 +6,8 @@ import { extractHeuristicGraph, HeuristicExtractor } from './heuristic.js';
 
 const parents = (r: ReturnType<typeof extractHeuristicGraph>) =>
   Object.fromEntries(r.graph.nodes.map((n) => [n.id, r.graph.parents(n.id).join(',')]));
-const statuses = (r: ReturnType<typeof extractHeuristicGraph>) => r.graph.steps.map((s) => `${s.id}:${s.status[0]}`);
+const statuses = (r: ReturnType<typeof extractHeuristicGraph>) =>
+  r.graph.steps.map((s) => `${s.id}:${s.status[0]}`);
 
 describe('extractHeuristicGraph (expected graphs derived by hand)', () => {
   it('a dead-end rejection fails the attempt from its opener; the next step restarts from the opener parent', () => {
@@ -20,7 +21,11 @@ describe('extractHeuristicGraph (expected graphs derived by hand)', () => {
     const r = extractHeuristicGraph(trace, { problem: 'Solve 2x + 1 = 7.' });
     expect(statuses(r)).toEqual(['s1:s', 's2:f', 's3:f', 's4:s']);
     expect(parents(r)).toEqual({ problem: '', s1: 'problem', s2: 's1', s3: 's2', s4: 's1', answer: 's4' });
-    expect(r.steps[2]).toMatchObject({ rejection: 'dead-end', rejects: 'previous', rejectionPhrase: "doesn't work" });
+    expect(r.steps[2]).toMatchObject({
+      rejection: 'dead-end',
+      rejects: 'previous',
+      rejectionPhrase: "doesn't work",
+    });
     expect(r.graph.answer?.text).toBe('The answer is 3.');
     expect(r.graph.problem?.text).toBe('Solve 2x + 1 = 7.');
     expect(failedStepFraction(r.graph)).toBe(0.5);
@@ -72,7 +77,9 @@ describe('extractHeuristicGraph (expected graphs derived by hand)', () => {
       async embed(texts) {
         calls.push([...texts]);
         // "Going back..." and "Numerically..." point the same way; everything else is orthogonal to them.
-        return texts.map((t) => (/^(Going back|Numerically)/.test(t) ? new Float32Array([0, 1]) : new Float32Array([1, 0])));
+        return texts.map((t) =>
+          /^(Going back|Numerically)/.test(t) ? new Float32Array([0, 1]) : new Float32Array([1, 0]),
+        );
       },
     };
     const r = await new HeuristicExtractor({ embedder }).extract(goBack);

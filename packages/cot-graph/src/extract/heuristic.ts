@@ -111,7 +111,8 @@ function plan(trace: string, options: HeuristicOptions): Plan {
     let cur: Unit | null = null;
     for (const s of splitSentences(trace, c.start, c.end)) {
       const first = cur === null;
-      if (cur === null) cur = { start: s.start, end: s.end, leading: false, rejection: null, phrase: null, sentence: -1 };
+      if (cur === null)
+        cur = { start: s.start, end: s.end, leading: false, rejection: null, phrase: null, sentence: -1 };
       cur.end = s.end;
       const sentence = trace.slice(s.start, s.end);
       const r = rejectionOf(sentence);
@@ -159,7 +160,8 @@ function build(
 
   const pathTo = (id: string): string[] => {
     const path: string[] = [];
-    for (let n: string | undefined = id; n !== undefined && n !== 'problem'; n = nodes.get(n)?.parent) path.push(n);
+    for (let n: string | undefined = id; n !== undefined && n !== 'problem'; n = nodes.get(n)?.parent)
+      path.push(n);
     path.push('problem');
     return path.reverse();
   };
@@ -300,7 +302,8 @@ function build(
       }
       restartDefault = null;
     }
-    const success = (rejection === null || backRef || switching) && affirmedMatch(text, SUCCESS_CUES) !== null;
+    const success =
+      (rejection === null || backRef || switching) && affirmedMatch(text, SUCCESS_CUES) !== null;
     annotate(parent, restartedFrom, success);
 
     if (rejection !== null && !backRef && !switching) {
@@ -408,10 +411,14 @@ export class HeuristicExtractor implements GraphExtractor {
     const { embedder, ...rest } = this.options;
     const opts: HeuristicOptions = { ...rest, problem: options.problem ?? rest.problem };
     if (!embedder) return extractHeuristicGraph(trace, opts);
-    if (typeof trace !== 'string') throw new CotInputError(`The trace must be a string, got ${typeof trace}.`);
+    if (typeof trace !== 'string')
+      throw new CotInputError(`The trace must be a string, got ${typeof trace}.`);
     const p = plan(trace, opts);
     const texts = p.units.map((u) => trace.slice(u.start, u.end));
-    const vecs = texts.length > 0 ? await embedder.embed([...texts, opts.problem ?? ''], { signal: options.signal }) : [];
+    const vecs =
+      texts.length > 0
+        ? await embedder.embed([...texts, opts.problem ?? ''], { signal: options.signal })
+        : [];
     if (vecs.length !== texts.length + 1 && texts.length > 0) {
       throw new CotInputError(`The embedder returned ${vecs.length} vectors for ${texts.length + 1} texts.`);
     }

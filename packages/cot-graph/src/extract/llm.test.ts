@@ -36,9 +36,20 @@ class ReplayModel implements LanguageModel {
 describe('LlmExtractor against recorded DOT answers', () => {
   it('turns a good answer into a validated graph mapped onto the trace', async () => {
     const model = new ReplayModel([recorded('good')]);
-    const r = await new LlmExtractor({ model }).extract(trace, { problem: 'Two integers: sum 20, product 96.' });
+    const r = await new LlmExtractor({ model }).extract(trace, {
+      problem: 'Two integers: sum 20, product 96.',
+    });
     expect(r.attempts).toBe(1);
-    expect(r.graph.steps.map((s) => `${s.id}:${s.status[0]}`)).toEqual(['s1:s', 's2:f', 's3:f', 's4:s', 's5:f', 's6:s', 's7:s', 's8:s']);
+    expect(r.graph.steps.map((s) => `${s.id}:${s.status[0]}`)).toEqual([
+      's1:s',
+      's2:f',
+      's3:f',
+      's4:s',
+      's5:f',
+      's6:s',
+      's7:s',
+      's8:s',
+    ]);
     // 3 failed of 8 steps; three separate failed branches.
     expect(failedStepFraction(r.graph)).toBe(3 / 8);
     expect(branchCount(r.graph)).toBe(3);
@@ -47,7 +58,10 @@ describe('LlmExtractor against recorded DOT answers', () => {
     const at = (s: string) => trace.indexOf(s);
     // "Maybe I can just guess. Let me try..." : s2 starts mid-paragraph, after one space.
     expect(r.graph.node('s1').span).toEqual({ start: 0, end: at('Let me try a = 10') - 1 });
-    expect(r.graph.node('s4').span).toEqual({ start: at('Let me set it up properly.'), end: at('The discriminant') - 2 });
+    expect(r.graph.node('s4').span).toEqual({
+      start: at('Let me set it up properly.'),
+      end: at('The discriminant') - 2,
+    });
     expect(r.graph.node('answer').span).toEqual({ start: at('So the two numbers'), end: trace.length });
     expect(r.located).toBe(9);
     // One chat call: the package prompt, then the trace; temperature 0.
@@ -73,11 +87,16 @@ describe('LlmExtractor against recorded DOT answers', () => {
     const model = new ReplayModel([recorded('two-roots'), recorded('good')]);
     const r = await new LlmExtractor({ model }).extract(trace);
     expect(r.attempts).toBe(2);
-    expect((model.prompts[1] as ChatMessage[])[3].content).toContain("Expected one root (node without parents), found 2: 'problem', 's2'");
+    expect((model.prompts[1] as ChatMessage[])[3].content).toContain(
+      "Expected one root (node without parents), found 2: 'problem', 's2'",
+    );
   });
 
   it('gives up after maxAttempts with every reason, and says when the answer was cut off', async () => {
-    const model = new ReplayModel([recorded('malformed'), { text: recorded('malformed'), finishReason: 'length' }]);
+    const model = new ReplayModel([
+      recorded('malformed'),
+      { text: recorded('malformed'), finishReason: 'length' },
+    ]);
     const err = await new LlmExtractor({ model, maxAttempts: 2 }).extract(trace).catch((e) => e);
     expect(err).toBeInstanceOf(ExtractionError);
     expect(err.attempts).toHaveLength(2);
@@ -90,7 +109,11 @@ describe('LlmExtractor against recorded DOT answers', () => {
     const good = recorded('good');
     const model = new ReplayModel([good, good, good]);
     const rs = await new LlmExtractor({ model }).extractAll(
-      [{ trace, problem: 'a' }, { trace, problem: 'b' }, { trace, problem: 'c' }],
+      [
+        { trace, problem: 'a' },
+        { trace, problem: 'b' },
+        { trace, problem: 'c' },
+      ],
       { concurrency: 2 },
     );
     expect(rs.map((r) => r.graph.problem?.text)).toEqual(['a', 'b', 'c']);
@@ -99,6 +122,8 @@ describe('LlmExtractor against recorded DOT answers', () => {
   it('rejects bad configuration and empty traces', async () => {
     expect(() => new LlmExtractor({} as never)).toThrow(CotInputError);
     expect(() => new LlmExtractor({ model: new ReplayModel([]), maxAttempts: 0 })).toThrow(/maxAttempts/);
-    await expect(new LlmExtractor({ model: new ReplayModel([]) }).extract('  ')).rejects.toThrow(CotInputError);
+    await expect(new LlmExtractor({ model: new ReplayModel([]) }).extract('  ')).rejects.toThrow(
+      CotInputError,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import type { ChatMessage, GenerateOptions, LanguageModel } from '@proj/models';
-import { CotInputError, DotSyntaxError, ExtractionError, GraphError } from '../errors.js';
 import { graphFromDot } from '../dot/to-graph.js';
+import { CotInputError, DotSyntaxError, ExtractionError, GraphError } from '../errors.js';
 import { ReasoningGraph } from '../graph/graph.js';
 import { alignNodesToTrace } from './align.js';
 import { COT_GRAPH_SYSTEM_PROMPT, extractionMessages, retryMessage } from './prompt.js';
@@ -79,7 +79,11 @@ export class LlmExtractor implements GraphExtractor {
         const parsed = graphFromDot(text);
         const v = parsed.graph.validate();
         if (!v.valid) throw new GraphError(v.errors, 'The graph breaks the rules');
-        const aligned = alignNodesToTrace(parsed.graph, trace, new Map([...parsed.attributes].map(([id, a]) => [id, a.quote])));
+        const aligned = alignNodesToTrace(
+          parsed.graph,
+          trace,
+          new Map([...parsed.attributes].map(([id, a]) => [id, a.quote])),
+        );
         const problemText = options.problem;
         const graph = problemText ? rootText(aligned.graph, problemText) : aligned.graph;
         return {
@@ -91,7 +95,10 @@ export class LlmExtractor implements GraphExtractor {
         };
       } catch (e) {
         if (!(e instanceof DotSyntaxError || e instanceof GraphError)) throw e;
-        const cut = g?.finishReason === 'length' ? ' (the answer was cut off at maxNewTokens; raise generate.maxNewTokens)' : '';
+        const cut =
+          g?.finishReason === 'length'
+            ? ' (the answer was cut off at maxNewTokens; raise generate.maxNewTokens)'
+            : '';
         failures.push(`attempt ${attempt}: ${e.message}${cut}`);
         messages = [...messages, { role: 'assistant', content: text }, retryMessage(e.message)];
       }
@@ -123,7 +130,10 @@ export class LlmExtractor implements GraphExtractor {
     const worker = async () => {
       while (next < items.length) {
         const i = next++;
-        results[i] = await this.extract(items[i].trace, { problem: items[i].problem, signal: options.signal });
+        results[i] = await this.extract(items[i].trace, {
+          problem: items[i].problem,
+          signal: options.signal,
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));

@@ -5,6 +5,11 @@ import type { ChatMessage } from '@proj/models';
  * `lightpink` = failed attempt, `rankdir=TB`, every attempt included, no reordering). The `kind` and `quote`
  * attributes are this package's additions: `kind` fixes the root and the sink, `quote` lets the extractor map each
  * node back to its place in the trace.
+ *
+ * @example
+ * ```ts
+ * new LlmExtractor({ model, systemPrompt: `${COT_GRAPH_SYSTEM_PROMPT}\nLabels in French.` });
+ * ```
  */
 export const COT_GRAPH_SYSTEM_PROMPT = `You turn a model's reasoning trace into a graph of its reasoning steps, written in Graphviz DOT.
 
@@ -42,7 +47,11 @@ digraph CoT {
  * await model.generate([messages], { temperature: 0 });
  * ```
  */
-export function extractionMessages(trace: string, problem?: string, systemPrompt = COT_GRAPH_SYSTEM_PROMPT): ChatMessage[] {
+export function extractionMessages(
+  trace: string,
+  problem?: string,
+  systemPrompt = COT_GRAPH_SYSTEM_PROMPT,
+): ChatMessage[] {
   const user = [
     problem ? `Problem:\n${problem}\n` : '',
     'Reasoning trace (between the markers):',
@@ -60,7 +69,14 @@ export function extractionMessages(trace: string, problem?: string, systemPrompt
   ];
 }
 
-/** The follow-up message after an unusable answer: the error (with its line) and a request for the whole graph. */
+/**
+ * The follow-up message after an unusable answer: the error (with its line) and a request for the whole graph.
+ *
+ * @example
+ * ```ts
+ * retryMessage('DOT syntax error at line 3 ...').role; // 'user'
+ * ```
+ */
 export function retryMessage(error: string): ChatMessage {
   return {
     role: 'user',

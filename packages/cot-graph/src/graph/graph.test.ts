@@ -53,7 +53,9 @@ describe('ReasoningGraph', () => {
       codes(new ReasoningGraph([node('p', 'problem'), node('x'), node('a', 'answer')], edges('p>a', 'x>a'))),
     ).toEqual(['root-count']);
     // No answer node.
-    expect(codes(new ReasoningGraph([node('p', 'problem'), node('x')], edges('p>x')))).toEqual(['answer-count']);
+    expect(codes(new ReasoningGraph([node('p', 'problem'), node('x')], edges('p>x')))).toEqual([
+      'answer-count',
+    ]);
     // The answer is not the sink.
     expect(
       codes(new ReasoningGraph([node('p', 'problem'), node('a', 'answer'), node('x')], edges('p>a', 'a>x'))),
@@ -100,7 +102,10 @@ describe('ReasoningGraph', () => {
     );
     const v = g.validate();
     expect(v.valid).toBe(true);
-    expect(v.warnings.map((w) => `${w.code}:${w.nodes?.join()}`)).toEqual(['failed-parent:y', 'successful-dead-end:z']);
+    expect(v.warnings.map((w) => `${w.code}:${w.nodes?.join()}`)).toEqual([
+      'failed-parent:y',
+      'successful-dead-end:z',
+    ]);
   });
 
   it('orders topologically with ties in trace order, and measures depths', () => {
@@ -112,7 +117,11 @@ describe('ReasoningGraph', () => {
 
   it('round-trips through JSON, as objects and strings', () => {
     const g = new ReasoningGraph(
-      [{ ...node('p', 'problem'), span: null }, { ...node('s'), span: { start: 0, end: 4 }, text: 'x "y"\n' }, node('a', 'answer')],
+      [
+        { ...node('p', 'problem'), span: null },
+        { ...node('s'), span: { start: 0, end: 4 }, text: 'x "y"\n' },
+        node('a', 'answer'),
+      ],
       edges('p>s', 's>a'),
     );
     expect(ReasoningGraph.fromJSON(g.toJSON()).toJSON()).toEqual(g.toJSON());
@@ -152,13 +161,21 @@ describe('ReasoningGraph', () => {
             const parent = nodes[parentPick % nodes.length].id;
             const isFailed = fail || failed.has(parent);
             if (isFailed) failed.add(id);
-            nodes.push({ id, text, kind: 'step', status: isFailed ? 'failed' : 'successful', span: { start: i, end: i + text.length } });
+            nodes.push({
+              id,
+              text,
+              kind: 'step',
+              status: isFailed ? 'failed' : 'successful',
+              span: { start: i, end: i + text.length },
+            });
             es.push({ from: parent, to: id });
           });
           nodes.push(node('a', 'answer'));
           // Every successful leaf feeds the answer, as both extractors build it.
           const hasKid = new Set(es.map((e) => e.from));
-          for (const n of nodes) if (n.kind !== 'answer' && !hasKid.has(n.id) && !failed.has(n.id)) es.push({ from: n.id, to: 'a' });
+          for (const n of nodes)
+            if (n.kind !== 'answer' && !hasKid.has(n.id) && !failed.has(n.id))
+              es.push({ from: n.id, to: 'a' });
           if (!es.some((e) => e.to === 'a')) es.push({ from: 'p', to: 'a' });
           const g = new ReasoningGraph(nodes, es);
           const v = g.validate();

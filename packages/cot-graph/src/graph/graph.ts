@@ -195,7 +195,10 @@ export class ReasoningGraph {
     const errors: GraphIssue[] = [];
     const warnings: GraphIssue[] = [];
     if (this.nodes.length === 0) {
-      errors.push({ code: 'empty', message: 'The graph has no nodes; it needs at least a problem and an answer.' });
+      errors.push({
+        code: 'empty',
+        message: 'The graph has no nodes; it needs at least a problem and an answer.',
+      });
       return { valid: false, errors, warnings };
     }
     const problems = this.nodes.filter((n) => n.kind === 'problem').map((n) => n.id);
@@ -249,7 +252,15 @@ export class ReasoningGraph {
           nodes: [n.id],
         });
       }
-      if (n.span !== null && !(Number.isInteger(n.span.start) && Number.isInteger(n.span.end) && n.span.start >= 0 && n.span.end >= n.span.start)) {
+      if (
+        n.span !== null &&
+        !(
+          Number.isInteger(n.span.start) &&
+          Number.isInteger(n.span.end) &&
+          n.span.start >= 0 &&
+          n.span.end >= n.span.start
+        )
+      ) {
         errors.push({
           code: 'bad-span',
           message: `Node '${n.id}' has span [${n.span.start}, ${n.span.end}); spans need integers 0 <= start <= end.`,
@@ -284,7 +295,10 @@ export class ReasoningGraph {
           nodes: [n.id],
         });
       }
-      if (n.status === 'successful' && this.inc.get(n.id)!.some((p) => this.byId.get(p)!.status === 'failed')) {
+      if (
+        n.status === 'successful' &&
+        this.inc.get(n.id)!.some((p) => this.byId.get(p)!.status === 'failed')
+      ) {
         warnings.push({
           code: 'failed-parent',
           message: `Successful node '${n.id}' has a failed parent; a new attempt should branch from the ancestor it restarts from.`,
@@ -321,7 +335,9 @@ export class ReasoningGraph {
       }
     }
     if (order.length !== this.nodes.length) {
-      throw new GraphError([{ code: 'cycle', message: 'The graph has a cycle; no topological order exists.' }]);
+      throw new GraphError([
+        { code: 'cycle', message: 'The graph has a cycle; no topological order exists.' },
+      ]);
     }
     return order;
   }
@@ -388,21 +404,31 @@ export class ReasoningGraph {
       throw new GraphJsonError('$.format', `expected "cot-graph", got ${JSON.stringify(v.format)}.`);
     }
     if (v.version !== undefined && v.version !== 1) {
-      throw new GraphJsonError('$.version', `unsupported version ${JSON.stringify(v.version)}; this library reads version 1.`);
+      throw new GraphJsonError(
+        '$.version',
+        `unsupported version ${JSON.stringify(v.version)}; this library reads version 1.`,
+      );
     }
     if (!Array.isArray(v.nodes)) throw new GraphJsonError('$.nodes', 'expected an array of nodes.');
     if (!Array.isArray(v.edges)) throw new GraphJsonError('$.edges', 'expected an array of edges.');
     const nodes: ReasoningNode[] = v.nodes.map((raw: unknown, i: number) => {
       const p = `$.nodes[${i}]`;
       if (!isRecord(raw)) throw new GraphJsonError(p, 'expected an object.');
-      if (typeof raw.id !== 'string' || raw.id === '') throw new GraphJsonError(`${p}.id`, 'expected a non-empty string.');
+      if (typeof raw.id !== 'string' || raw.id === '')
+        throw new GraphJsonError(`${p}.id`, 'expected a non-empty string.');
       const text = raw.text ?? '';
       if (typeof text !== 'string') throw new GraphJsonError(`${p}.text`, 'expected a string.');
       if (!STATUSES.includes(raw.status as NodeStatus)) {
-        throw new GraphJsonError(`${p}.status`, `expected "successful" or "failed", got ${JSON.stringify(raw.status)}.`);
+        throw new GraphJsonError(
+          `${p}.status`,
+          `expected "successful" or "failed", got ${JSON.stringify(raw.status)}.`,
+        );
       }
       if (!KINDS.includes(raw.kind as NodeKind)) {
-        throw new GraphJsonError(`${p}.kind`, `expected "problem", "step" or "answer", got ${JSON.stringify(raw.kind)}.`);
+        throw new GraphJsonError(
+          `${p}.kind`,
+          `expected "problem", "step" or "answer", got ${JSON.stringify(raw.kind)}.`,
+        );
       }
       let span: TextSpan | null = null;
       if (raw.span !== undefined && raw.span !== null) {

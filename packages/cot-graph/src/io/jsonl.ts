@@ -1,5 +1,5 @@
-import { JsonlError } from '../errors.js';
 import { graphFromDot } from '../dot/to-graph.js';
+import { JsonlError } from '../errors.js';
 import { ReasoningGraph } from '../graph/graph.js';
 
 /** One trace record of a JSONL file. */
@@ -45,18 +45,24 @@ export function parseTraceJsonl(text: string, source = 'input'): TraceRecord[] {
     try {
       v = JSON.parse(s);
     } catch (e) {
-      throw new JsonlError(source, line, `invalid JSON (${(e as Error).message}); each line must be one JSON object.`);
+      throw new JsonlError(
+        source,
+        line,
+        `invalid JSON (${(e as Error).message}); each line must be one JSON object.`,
+      );
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
       throw new JsonlError(source, line, 'expected a JSON object like {"trace": "..."}.');
     }
     const o = v as Record<string, unknown>;
     const key = TRACE_KEYS.find((k) => k in o);
-    if (key === undefined) throw new JsonlError(source, line, 'missing the "trace" field (or "cot" / "reasoning").');
+    if (key === undefined)
+      throw new JsonlError(source, line, 'missing the "trace" field (or "cot" / "reasoning").');
     if (typeof o[key] !== 'string') throw new JsonlError(source, line, `"${key}" must be a string.`);
     const rec: TraceRecord = { id: `line-${line}`, line, trace: o[key] as string };
     if (o.id !== undefined) {
-      if (typeof o.id !== 'string' && typeof o.id !== 'number') throw new JsonlError(source, line, '"id" must be a string or number.');
+      if (typeof o.id !== 'string' && typeof o.id !== 'number')
+        throw new JsonlError(source, line, '"id" must be a string or number.');
       rec.id = String(o.id);
     }
     if (o.problem !== undefined) {
@@ -64,12 +70,14 @@ export function parseTraceJsonl(text: string, source = 'input'): TraceRecord[] {
       rec.problem = o.problem;
     }
     if (o.correct !== undefined) {
-      if (typeof o.correct !== 'boolean') throw new JsonlError(source, line, '"correct" must be true or false.');
+      if (typeof o.correct !== 'boolean')
+        throw new JsonlError(source, line, '"correct" must be true or false.');
       rec.correct = o.correct;
     }
     const gk = GROUP_KEYS.find((k) => o[k] !== undefined);
     if (gk) {
-      if (typeof o[gk] !== 'string' && typeof o[gk] !== 'number') throw new JsonlError(source, line, `"${gk}" must be a string or number.`);
+      if (typeof o[gk] !== 'string' && typeof o[gk] !== 'number')
+        throw new JsonlError(source, line, `"${gk}" must be a string or number.`);
       rec.group = String(o[gk]);
     } else if (rec.problem !== undefined) {
       rec.group = rec.problem;

@@ -5,7 +5,7 @@ import type { ReasoningGraph } from '../graph/graph.js';
 import { segmentTrace } from '../text/segment.js';
 import { type TokenCounter, traceLength } from './length.js';
 import { type ChunkLabeller, HeuristicChunkLabeller, reviewRatio } from './review.js';
-import { branchCount, failedStepFraction, type FsfOptions, firstFailure } from './structure.js';
+import { branchCount, type FsfOptions, failedStepFraction, firstFailure } from './structure.js';
 
 /** Every per-trace metric. */
 export interface TraceMetrics {
@@ -31,7 +31,15 @@ export interface AnalyzeSyncOptions extends HeuristicOptions, FsfOptions {
   tokenizer?: TokenCounter;
 }
 
-/** Metrics of a trace given its graph and chunk labels. */
+/**
+ * Metrics of a trace given its graph and chunk labels.
+ *
+ * @example
+ * ```ts
+ * const { graph } = await new LlmExtractor({ model }).extract(trace);
+ * metricsFromGraph(trace, graph, 0.2).fsf;
+ * ```
+ */
 export function metricsFromGraph(
   trace: string,
   graph: ReasoningGraph,
@@ -136,7 +144,16 @@ export interface BatchSummary {
   };
 }
 
-const SUMMARY_KEYS = ['characters', 'tokens', 'reviewRatio', 'fsf', 'steps', 'failedSteps', 'branches', 'firstFailureDepth'] as const;
+const SUMMARY_KEYS = [
+  'characters',
+  'tokens',
+  'reviewRatio',
+  'fsf',
+  'steps',
+  'failedSteps',
+  'branches',
+  'firstFailureDepth',
+] as const;
 
 function describe(values: number[]): MetricSummary {
   const s = [...values].sort((a, b) => a - b);
@@ -194,7 +211,9 @@ export function auroc(scores: readonly number[], positive: readonly boolean[]): 
  * summarizeMetrics(rows.map((r) => ({ metrics: analyzeTraceSync(r.trace).metrics, correct: r.correct })));
  * ```
  */
-export function summarizeMetrics(rows: readonly { metrics: TraceMetrics; correct?: boolean }[]): BatchSummary {
+export function summarizeMetrics(
+  rows: readonly { metrics: TraceMetrics; correct?: boolean }[],
+): BatchSummary {
   if (rows.length === 0) throw new CotInputError('summarizeMetrics needs at least one row.');
   const metrics: Record<string, MetricSummary> = {};
   for (const k of SUMMARY_KEYS) {

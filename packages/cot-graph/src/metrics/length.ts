@@ -16,7 +16,14 @@ export interface TraceLength {
   tokens: number | null;
 }
 
-/** Count tokens with any {@link TokenCounter}. @throws {CotInputError} on a non-count result. */
+/**
+ * Count tokens with any {@link TokenCounter}. @throws {CotInputError} on a non-count result.
+ *
+ * @example
+ * ```ts
+ * countTokens('a b c', (t) => t.split(' ').length); // 3
+ * ```
+ */
 export function countTokens(text: string, tokenizer: TokenCounter): number {
   let n: number;
   if (typeof tokenizer === 'function') {
@@ -26,7 +33,9 @@ export function countTokens(text: string, tokenizer: TokenCounter): number {
     n = 'ids' in enc && typeof enc.ids === 'object' ? enc.ids.length : (enc as ArrayLike<number>).length;
   }
   if (!Number.isInteger(n) || n < 0) {
-    throw new CotInputError(`The tokenizer returned ${n} tokens; it must return a non-negative integer count or ids.`);
+    throw new CotInputError(
+      `The tokenizer returned ${n} tokens; it must return a non-negative integer count or ids.`,
+    );
   }
   return n;
 }

@@ -7,7 +7,12 @@ import { countTokens, traceLength } from './length.js';
 import { HeuristicChunkLabeller, reviewRatio } from './review.js';
 import { branchCount, failedBranches, failedStepFraction, firstFailure } from './structure.js';
 
-const n = (id: string, status: 'successful' | 'failed' = 'successful', kind: ReasoningNode['kind'] = 'step', span: [number, number] | null = null): ReasoningNode => ({
+const n = (
+  id: string,
+  status: 'successful' | 'failed' = 'successful',
+  kind: ReasoningNode['kind'] = 'step',
+  span: [number, number] | null = null,
+): ReasoningNode => ({
   id,
   text: id,
   status,
@@ -51,7 +56,10 @@ describe('structure metrics (hand-counted)', () => {
   });
 
   it('FSF of a graph without steps is 0', () => {
-    const g = new ReasoningGraph([n('p', 'successful', 'problem'), n('a', 'successful', 'answer')], [{ from: 'p', to: 'a' }]);
+    const g = new ReasoningGraph(
+      [n('p', 'successful', 'problem'), n('a', 'successful', 'answer')],
+      [{ from: 'p', to: 'a' }],
+    );
     expect(failedStepFraction(g)).toBe(0);
   });
 
@@ -72,7 +80,7 @@ describe('length', () => {
   it('counts characters and tokens through any tokenizer shape', () => {
     expect(traceLength('ab cd')).toEqual({ characters: 5, tokens: null });
     expect(traceLength('ab cd', (t) => t.split(' ').length)).toEqual({ characters: 5, tokens: 2 });
-    expect(countTokens('ab cd', { encode: (t) => [...t] })).toBe(5);
+    expect(countTokens('ab cd', { encode: (t) => [...t].map((c) => c.charCodeAt(0)) })).toBe(5);
     expect(countTokens('ab cd', { encode: () => ({ ids: [1, 2, 3] }) })).toBe(3);
     expect(() => countTokens('x', () => Number.NaN)).toThrow(CotInputError);
   });
@@ -80,7 +88,15 @@ describe('length', () => {
 
 describe('review ratio', () => {
   it('is the character share of review chunks: 10 / (30 + 10) = 0.25', () => {
-    expect(reviewRatio([{ start: 0, end: 30 }, { start: 32, end: 42 }], ['progress', 'review'])).toBe(0.25);
+    expect(
+      reviewRatio(
+        [
+          { start: 0, end: 30 },
+          { start: 32, end: 42 },
+        ],
+        ['progress', 'review'],
+      ),
+    ).toBe(0.25);
     expect(reviewRatio([], [])).toBe(0);
     expect(() => reviewRatio([{ start: 0, end: 1 }], [])).toThrow(/Got 0 labels for 1 chunks/);
   });
@@ -96,7 +112,9 @@ describe('review ratio', () => {
     ].join('\n\n');
     const chunks = segmentTrace(trace);
     expect(chunks).toHaveLength(6);
-    const labels = new HeuristicChunkLabeller().labelSync(chunks, { problem: 'A triangle has sides 3, 4 and 5. Find its area.' });
+    const labels = new HeuristicChunkLabeller().labelSync(chunks, {
+      problem: 'A triangle has sides 3, 4 and 5. Find its area.',
+    });
     expect(labels).toEqual(['review', 'progress', 'review', 'progress', 'review', 'review']);
     // Review characters: chunks 0, 2, 4, 5.
     const len = (i: number) => chunks[i].end - chunks[i].start;
@@ -132,10 +150,18 @@ describe('analyze and summarize', () => {
   });
 
   it('analyzeTraceSync runs the heuristic pipeline end to end', () => {
-    const trace = 'Let me try x = 2. Then 2x = 4, which is too small.\n\nSo x = 3, because 2 * 3 = 6.\n\nThe answer is 3.';
+    const trace =
+      'Let me try x = 2. Then 2x = 4, which is too small.\n\nSo x = 3, because 2 * 3 = 6.\n\nThe answer is 3.';
     const { metrics, graph: g } = analyzeTraceSync(trace, { problem: 'Solve 2x = 6.' });
     expect(g.steps.map((s) => s.status)).toEqual(['failed', 'successful']);
-    expect(metrics).toMatchObject({ fsf: 0.5, steps: 2, failedSteps: 1, branches: 1, firstFailureDepth: 1, firstFailureOffset: 0 });
+    expect(metrics).toMatchObject({
+      fsf: 0.5,
+      steps: 2,
+      failedSteps: 1,
+      branches: 1,
+      firstFailureDepth: 1,
+      firstFailureOffset: 0,
+    });
   });
 
   it('summarizes a batch, with per-class means and AUROC when correctness is known', () => {

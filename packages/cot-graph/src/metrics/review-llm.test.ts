@@ -25,7 +25,7 @@ class RuleModel implements LanguageModel {
   async generate(prompts: readonly Prompt[], _o?: GenerateOptions): Promise<Generation[][]> {
     this.calls.push(prompts.length);
     return prompts.map((p) => {
-      const user = (p as { content: string }[])[1].content;
+      const user = (p as readonly { content: string }[])[1].content;
       const target = /^>>> (.*) <<<$/m.exec(user)![1];
       const left = this.garbled.get(target) ?? 0;
       let text = target.startsWith('Wait') ? ' REVIEW' : 'Progress.';
@@ -40,17 +40,17 @@ class RuleModel implements LanguageModel {
 
 describe('LlmChunkLabeller', () => {
   it('shows 5 chunks of context on each side and marks the target', () => {
-    const p = reviewLabelPrompt(chunks, 6, 5, 'P?') as { role: string; content: string }[];
+    const p = reviewLabelPrompt(chunks, 6, 5, 'P?') as readonly { role: string; content: string }[];
     const lines = p[1].content.split('\n');
     expect(lines[0]).toBe('Problem: P?');
     expect(lines.filter((l) => l.startsWith('[before]'))).toHaveLength(5);
     expect(lines.filter((l) => l.startsWith('[after]'))).toHaveLength(5);
     expect(lines).toContain('>>> Step 6 <<<');
     expect(lines).toContain('[before] Step 1');
-    expect(lines).toContain('[after] Step 11');
+    expect(lines).toContain('[after] Wait, check 11');
     expect(lines).not.toContain('[before] Step 0');
     // At the edges the window is cut, not padded.
-    const first = (reviewLabelPrompt(chunks, 0) as { content: string }[])[1].content;
+    const first = (reviewLabelPrompt(chunks, 0) as readonly { content: string }[])[1].content;
     expect(first.split('\n').filter((l) => l.startsWith('[after]'))).toHaveLength(5);
     expect(first).not.toContain('[before]');
   });
@@ -67,7 +67,9 @@ describe('LlmChunkLabeller', () => {
     const model = new RuleModel({ 'Step 3': 9 });
     const err = await new LlmChunkLabeller({ model, maxAttempts: 2 }).label(chunks).catch((e) => e);
     expect(err).toBeInstanceOf(LabellerError);
-    expect(err.message).toContain('1 chunk(s) got no PROGRESS/REVIEW label after 2 attempt(s) (first: chunk 3');
+    expect(err.message).toContain(
+      '1 chunk(s) got no PROGRESS/REVIEW label after 2 attempt(s) (first: chunk 3',
+    );
   });
 
   it('parses labels and computes the ratio end to end', async () => {

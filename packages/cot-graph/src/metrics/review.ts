@@ -79,7 +79,14 @@ export class HeuristicChunkLabeller implements ChunkLabeller {
   }
 }
 
-/** The instructions the {@link LlmChunkLabeller} sends (a system message). */
+/**
+ * The instructions the {@link LlmChunkLabeller} sends (a system message).
+ *
+ * @example
+ * ```ts
+ * new LlmChunkLabeller({ model }); // sends REVIEW_LABEL_PROMPT as the system message
+ * ```
+ */
 export const REVIEW_LABEL_PROMPT = `You label one chunk of a model's reasoning trace.
 PROGRESS: the chunk advances the solution frontier - it derives a new fact, computes a new value, sets up an equation or a case, or states a conclusion that later steps rely on.
 REVIEW: the chunk does not advance the frontier - it re-reads or restates the problem or earlier work, checks or verifies something already derived, summarises, or deletes / rewinds earlier material ("wait, that's wrong").
@@ -99,8 +106,20 @@ export interface LlmLabellerOptions {
   generate?: Omit<GenerateOptions, 'n' | 'signal'>;
 }
 
-/** Build the chat prompt that asks for the label of chunk `i`. */
-export function reviewLabelPrompt(chunks: readonly Chunk[], i: number, context = 5, problem?: string): Prompt {
+/**
+ * Build the chat prompt that asks for the label of chunk `i`.
+ *
+ * @example
+ * ```ts
+ * await model.generate([reviewLabelPrompt(chunks, 3)], { temperature: 0 });
+ * ```
+ */
+export function reviewLabelPrompt(
+  chunks: readonly Chunk[],
+  i: number,
+  context = 5,
+  problem?: string,
+): Prompt {
   const lines: string[] = [];
   if (problem) lines.push(`Problem: ${problem}`, '');
   const lo = Math.max(0, i - context);
@@ -116,7 +135,14 @@ export function reviewLabelPrompt(chunks: readonly Chunk[], i: number, context =
   ];
 }
 
-/** Read PROGRESS / REVIEW from a model answer (first occurrence wins), or null. */
+/**
+ * Read PROGRESS / REVIEW from a model answer (first occurrence wins), or null.
+ *
+ * @example
+ * ```ts
+ * parseReviewLabel('Label: REVIEW'); // 'review'
+ * ```
+ */
 export function parseReviewLabel(text: string): ChunkLabel | null {
   const m = /\b(progress|review)\b/i.exec(text);
   return m ? (m[1].toLowerCase() as ChunkLabel) : null;
@@ -153,7 +179,8 @@ export class LlmChunkLabeller implements ChunkLabeller {
       ['maxAttempts', this.maxAttempts, 1],
       ['batchSize', this.batchSize, 1],
     ] as const) {
-      if (!Number.isInteger(v) || v < min) throw new CotInputError(`${k} must be an integer >= ${min}, got ${v}.`);
+      if (!Number.isInteger(v) || v < min)
+        throw new CotInputError(`${k} must be an integer >= ${min}, got ${v}.`);
     }
   }
 
@@ -199,7 +226,9 @@ export function reviewRatio(
   labels: readonly ChunkLabel[],
 ): number {
   if (chunks.length !== labels.length) {
-    throw new CotInputError(`Got ${labels.length} labels for ${chunks.length} chunks; label every chunk once.`);
+    throw new CotInputError(
+      `Got ${labels.length} labels for ${chunks.length} chunks; label every chunk once.`,
+    );
   }
   let total = 0;
   let review = 0;

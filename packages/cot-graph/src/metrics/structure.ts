@@ -71,7 +71,8 @@ export function failedBranches(graph: ReasoningGraph): FailedBranch[] {
     let span: TextSpan | null = null;
     for (const id of nodes) {
       const s = graph.node(id).span;
-      if (s) span = span ? { start: Math.min(span.start, s.start), end: Math.max(span.end, s.end) } : { ...s };
+      if (s)
+        span = span ? { start: Math.min(span.start, s.start), end: Math.max(span.end, s.end) } : { ...s };
     }
     out.push({ root: n.id, nodes, span });
   }
@@ -116,7 +117,9 @@ export function firstFailure(graph: ReasoningGraph): FirstFailure | null {
   if (!first) return null;
   const depth = graph.depths().get(first.id);
   if (depth === undefined) {
-    throw new CotInputError(`Failed node '${first.id}' is not reachable from the root; validate the graph first.`);
+    throw new CotInputError(
+      `Failed node '${first.id}' is not reachable from the root; validate the graph first.`,
+    );
   }
   return { id: first.id, depth, offset: first.span ? first.span.start : null };
 }

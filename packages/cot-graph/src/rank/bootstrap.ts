@@ -18,7 +18,14 @@ export interface BootstrapOptions {
   seed?: number;
 }
 
-/** Quantile with linear interpolation between order statistics (numpy's default, "type 7"). */
+/**
+ * Quantile with linear interpolation between order statistics (numpy's default, "type 7").
+ *
+ * @example
+ * ```ts
+ * quantileSorted([1, 2, 3, 4], 0.5); // 2.5
+ * ```
+ */
 export function quantileSorted(sorted: readonly number[], q: number): number {
   const h = (sorted.length - 1) * q;
   const lo = Math.floor(h);
@@ -31,7 +38,8 @@ function check(opts: BootstrapOptions): Required<BootstrapOptions> {
   if (!Number.isInteger(resamples) || resamples < 1) {
     throw new CotInputError(`resamples must be a positive integer, got ${resamples}.`);
   }
-  if (!(confidence > 0 && confidence < 1)) throw new CotInputError(`confidence must be in (0, 1), got ${confidence}.`);
+  if (!(confidence > 0 && confidence < 1))
+    throw new CotInputError(`confidence must be in (0, 1), got ${confidence}.`);
   return { resamples, confidence, seed };
 }
 
@@ -57,8 +65,10 @@ export function pairedBootstrap(
   const n = columns[0].length;
   if (n === 0) throw new CotInputError('pairedBootstrap needs at least one row.');
   for (const c of columns) {
-    if (c.length !== n) throw new CotInputError(`Columns have different lengths (${n} and ${c.length}); pair them row by row.`);
-    if (c.some((v) => !Number.isFinite(v))) throw new CotInputError('Bootstrap values must be finite numbers.');
+    if (c.length !== n)
+      throw new CotInputError(`Columns have different lengths (${n} and ${c.length}); pair them row by row.`);
+    if (c.some((v) => !Number.isFinite(v)))
+      throw new CotInputError('Bootstrap values must be finite numbers.');
   }
   const pairs = options.pairs ?? [];
   for (const [a, b] of pairs) {
@@ -85,7 +95,12 @@ export function pairedBootstrap(
   };
   return {
     columns: stats.map((s, c) => interval(s, est[c])),
-    differences: pairs.map(([a, b]) => interval(stats[a].map((v, r) => v - stats[b][r]), est[a] - est[b])),
+    differences: pairs.map(([a, b]) =>
+      interval(
+        stats[a].map((v, r) => v - stats[b][r]),
+        est[a] - est[b],
+      ),
+    ),
   };
 }
 

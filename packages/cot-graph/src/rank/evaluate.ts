@@ -1,6 +1,11 @@
 import { CotInputError } from '../errors.js';
 import { type Interval, pairedBootstrap } from './bootstrap.js';
-import { bestCandidates, type CandidateMetrics, SELECTION_STRATEGIES, type SelectionStrategy } from './select.js';
+import {
+  bestCandidates,
+  type CandidateMetrics,
+  SELECTION_STRATEGIES,
+  type SelectionStrategy,
+} from './select.js';
 
 /** One problem's k candidate traces with their metrics and whether each answer was correct. */
 export interface CandidateGroup {
@@ -51,8 +56,12 @@ export interface SelectionReport {
  * report.results.find((r) => r.strategy === 'fsf')?.passAt1; // { estimate, lower, upper }
  * ```
  */
-export function evaluateSelection(groups: readonly CandidateGroup[], options: EvaluateOptions = {}): SelectionReport {
-  if (groups.length === 0) throw new CotInputError('evaluateSelection needs at least one group of candidates.');
+export function evaluateSelection(
+  groups: readonly CandidateGroup[],
+  options: EvaluateOptions = {},
+): SelectionReport {
+  if (groups.length === 0)
+    throw new CotInputError('evaluateSelection needs at least one group of candidates.');
   groups.forEach((g, i) => {
     if (g.candidates.length === 0) throw new CotInputError(`Group ${g.id ?? i} has no candidates.`);
     g.candidates.forEach((c, j) => {
@@ -63,7 +72,9 @@ export function evaluateSelection(groups: readonly CandidateGroup[], options: Ev
   });
   const hasReview = groups.every((g) => g.candidates.every((c) => Number.isFinite(c.reviewRatio)));
   const strategies = options.strategies ?? SELECTION_STRATEGIES.filter((s) => s !== 'review' || hasReview);
-  const all: SelectionStrategy[] = strategies.includes('random') ? [...strategies] : [...strategies, 'random'];
+  const all: SelectionStrategy[] = strategies.includes('random')
+    ? [...strategies]
+    : [...strategies, 'random'];
   const perGroup = {} as Record<SelectionStrategy, number[]>;
   for (const s of all) {
     perGroup[s] = groups.map((g) => {

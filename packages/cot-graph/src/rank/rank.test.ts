@@ -27,14 +27,18 @@ describe('selectBestOfK', () => {
     const picks = new Set(Array.from({ length: 40 }, (_, s) => selectBestOfK(c, 'random', { seed: s })));
     expect(picks).toEqual(new Set([0, 1, 2, 3]));
     expect(selectBestOfK(c, 'random', { seed: 5 })).toBe(selectBestOfK(c, 'random', { seed: 5 }));
-    expect(new Set(Array.from({ length: 20 }, (_, s) => selectBestOfK(c, 'fsf', { seed: s, ties: 'random' })))).toEqual(new Set([2, 3]));
+    expect(
+      new Set(Array.from({ length: 20 }, (_, s) => selectBestOfK(c, 'fsf', { seed: s, ties: 'random' }))),
+    ).toEqual(new Set([2, 3]));
   });
 
   it('rejects empty groups, NaN metrics and missing review ratios', () => {
     expect(() => selectBestOfK([], 'fsf')).toThrow(/empty group/);
     expect(() => selectBestOfK([{ fsf: Number.NaN, length: 1 }], 'fsf')).toThrow(/fsf = NaN/);
     expect(() => selectBestOfK([{ fsf: 0, length: 1 }], 'review')).toThrow(/needs a finite reviewRatio/);
-    expect(() => selectBestOfK([{ fsf: 0, length: 1 }], 'shortest' as never)).toThrow(/Unknown selection strategy/);
+    expect(() => selectBestOfK([{ fsf: 0, length: 1 }], 'shortest' as never)).toThrow(
+      /Unknown selection strategy/,
+    );
   });
 });
 
@@ -72,12 +76,16 @@ describe('bootstrap', () => {
 
   it('property: the interval contains the estimate and lies within [min, max]', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: 1, maxLength: 40 }), fc.nat(), (v, seed) => {
-        const ci = bootstrapCI(v, { resamples: 200, seed });
-        expect(ci.lower).toBeLessThanOrEqual(ci.upper);
-        expect(ci.lower).toBeGreaterThanOrEqual(Math.min(...v) - 1e-9);
-        expect(ci.upper).toBeLessThanOrEqual(Math.max(...v) + 1e-9);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: 1, maxLength: 40 }),
+        fc.nat(),
+        (v, seed) => {
+          const ci = bootstrapCI(v, { resamples: 200, seed });
+          expect(ci.lower).toBeLessThanOrEqual(ci.upper);
+          expect(ci.lower).toBeGreaterThanOrEqual(Math.min(...v) - 1e-9);
+          expect(ci.upper).toBeLessThanOrEqual(Math.max(...v) + 1e-9);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -128,7 +136,11 @@ describe('evaluateSelection', () => {
     expect(fsf.gainOverRandom.estimate).toBeCloseTo(0.5 - 1 / 3, 12);
     expect(fsf.passAt1.lower).toBeLessThanOrEqual(0.5);
     expect(fsf.passAt1.upper).toBeGreaterThanOrEqual(0.5);
-    expect(r.results.find((x) => x.strategy === 'random')!.gainOverRandom).toEqual({ estimate: 0, lower: 0, upper: 0 });
+    expect(r.results.find((x) => x.strategy === 'random')!.gainOverRandom).toEqual({
+      estimate: 0,
+      lower: 0,
+      upper: 0,
+    });
     expect(r).toMatchObject({ groups: 3, candidates: 7 });
   });
 

@@ -4,7 +4,14 @@ import { CotInputError } from '../errors.js';
 /** How to pick one of k candidate traces. */
 export type SelectionStrategy = 'fsf' | 'length' | 'review' | 'random';
 
-/** All strategies, in report order. */
+/**
+ * All strategies, in report order.
+ *
+ * @example
+ * ```ts
+ * SELECTION_STRATEGIES.map((s) => selectBestOfK(candidates, s));
+ * ```
+ */
 export const SELECTION_STRATEGIES: readonly SelectionStrategy[] = ['fsf', 'length', 'review', 'random'];
 
 /** The metrics a strategy looks at. */
@@ -26,7 +33,14 @@ export interface SelectOptions {
 
 const EPS = 1e-12;
 
-/** The sort keys of a strategy, most important first (lower is better for every key). */
+/**
+ * The sort keys of a strategy, most important first (lower is better for every key).
+ *
+ * @example
+ * ```ts
+ * strategyKeys('fsf'); // ['fsf', 'length']
+ * ```
+ */
 export function strategyKeys(strategy: SelectionStrategy): (keyof CandidateMetrics)[] {
   switch (strategy) {
     case 'fsf':
@@ -38,7 +52,9 @@ export function strategyKeys(strategy: SelectionStrategy): (keyof CandidateMetri
     case 'random':
       return [];
     default:
-      throw new CotInputError(`Unknown selection strategy '${String(strategy)}'; use fsf, length, review or random.`);
+      throw new CotInputError(
+        `Unknown selection strategy '${String(strategy)}'; use fsf, length, review or random.`,
+      );
   }
 }
 
@@ -67,7 +83,10 @@ function checkCandidates(candidates: readonly CandidateMetrics[], strategy: Sele
  * bestCandidates([{ fsf: 0.2, length: 900 }, { fsf: 0.1, length: 1200 }, { fsf: 0.1, length: 1200 }], 'fsf'); // [1, 2]
  * ```
  */
-export function bestCandidates(candidates: readonly CandidateMetrics[], strategy: SelectionStrategy): number[] {
+export function bestCandidates(
+  candidates: readonly CandidateMetrics[],
+  strategy: SelectionStrategy,
+): number[] {
   checkCandidates(candidates, strategy);
   let pool = candidates.map((_, i) => i);
   for (const k of strategyKeys(strategy)) {
@@ -96,6 +115,7 @@ export function selectBestOfK(
 ): number {
   const pool = bestCandidates(candidates, strategy);
   if (pool.length === 1) return pool[0];
-  if (strategy === 'random' || options.ties === 'random') return pool[new Rng(options.seed ?? 0).int(pool.length)];
+  if (strategy === 'random' || options.ties === 'random')
+    return pool[new Rng(options.seed ?? 0).int(pool.length)];
   return pool[0];
 }

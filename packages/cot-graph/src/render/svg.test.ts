@@ -7,7 +7,13 @@ const graph = new ReasoningGraph(
   [
     { id: 'p', text: 'Is 2 < 3 & 4 > 1?', kind: 'problem', status: 'successful', span: null },
     { id: 's1', text: 'Guess "no"', kind: 'step', status: 'failed', span: null },
-    { id: 's2', text: 'Compare each pair directly, one after the other, carefully', kind: 'step', status: 'successful', span: null },
+    {
+      id: 's2',
+      text: 'Compare each pair directly, one after the other, carefully',
+      kind: 'step',
+      status: 'successful',
+      span: null,
+    },
     { id: 'a', text: 'yes', kind: 'answer', status: 'successful', span: null },
   ],
   [
@@ -20,7 +26,7 @@ const graph = new ReasoningGraph(
 describe('wrapLabel', () => {
   it('wraps at word boundaries, cuts long text and hard-breaks long tokens', () => {
     expect(wrapLabel('aa bb cc dd', 5, 100)).toEqual(['aa bb', 'cc dd']);
-    expect(wrapLabel('aa bb cc dd', 5, 7)).toEqual(['aa bb', 'c\u2026']);
+    expect(wrapLabel('aa bb cc dd', 5, 7)).toEqual(['aa', 'bb\u2026']);
     expect(wrapLabel('abcdefghij', 4, 100)).toEqual(['abcd', 'efgh', 'ij']);
   });
 });
@@ -42,7 +48,9 @@ describe('layout and SVG', () => {
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     expect(svg.match(/<g class="node /g)).toHaveLength(4);
     expect(svg.match(/<path class="edge"/g)).toHaveLength(3);
-    expect(svg.match(/fill="#ffb6c1" stroke/g)).toHaveLength(1);
+    // One failed node, plus the legend swatch.
+    expect(svg.match(/fill="#ffb6c1" stroke/g)).toHaveLength(2);
+    expect(renderSvg(graph, { legend: false }).match(/fill="#ffb6c1" stroke/g)).toHaveLength(1);
     expect(svg).toContain('<title>Trace &lt;1&gt;</title>');
     expect(svg).toContain('Is 2 &lt; 3 &amp; 4 &gt; 1?');
     expect(svg).toContain('Guess &quot;no&quot;');

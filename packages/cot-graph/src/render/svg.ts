@@ -47,7 +47,14 @@ export interface Layout {
   height: number;
 }
 
-/** Word-wrap `text` to lines of at most `width` characters, at most `maxChars` in all (with an ellipsis). */
+/**
+ * Word-wrap `text` to lines of at most `width` characters, at most `maxChars` in all (with an ellipsis).
+ *
+ * @example
+ * ```ts
+ * wrapLabel('aa bb cc dd', 5, 100); // ['aa bb', 'cc dd']
+ * ```
+ */
 export function wrapLabel(text: string, width: number, maxChars: number): string[] {
   let t = text.replace(/\s+/g, ' ').trim();
   if (t.length > maxChars) t = `${t.slice(0, Math.max(1, maxChars - 1)).trimEnd()}\u2026`;
@@ -85,7 +92,14 @@ export function wrapLabel(text: string, width: number, maxChars: number): string
  * ```
  */
 export function layoutGraph(graph: ReasoningGraph, options: SvgOptions = {}): Layout {
-  const { maxLabelChars = 90, wrapChars = 28, fontSize = 12, rankdir = 'TB', nodeSep = 24, rankSep = 36 } = options;
+  const {
+    maxLabelChars = 90,
+    wrapChars = 28,
+    fontSize = 12,
+    rankdir = 'TB',
+    nodeSep = 24,
+    rankSep = 36,
+  } = options;
   for (const [k, v] of Object.entries({ maxLabelChars, wrapChars, fontSize, nodeSep, rankSep })) {
     if (!(Number.isFinite(v) && v > 0)) throw new CotInputError(`${k} must be a positive number, got ${v}.`);
   }
@@ -96,7 +110,12 @@ export function layoutGraph(graph: ReasoningGraph, options: SvgOptions = {}): La
   g.setDefaultEdgeLabel(() => ({}));
   const lines = new Map<string, string[]>();
   for (const n of graph.nodes) {
-    const text = n.kind === 'problem' && n.text === '' ? 'Problem' : n.kind === 'answer' && n.text === '' ? 'Answer' : n.text;
+    const text =
+      n.kind === 'problem' && n.text === ''
+        ? 'Problem'
+        : n.kind === 'answer' && n.text === ''
+          ? 'Answer'
+          : n.text;
     const l = wrapLabel(text, wrapChars, maxLabelChars);
     lines.set(n.id, l);
     const width = Math.max(...l.map((s) => s.length)) * charW + 20;
@@ -120,9 +139,19 @@ export function layoutGraph(graph: ReasoningGraph, options: SvgOptions = {}): La
   };
 }
 
-/** Escape text for XML content and attribute values. */
+/**
+ * Escape text for XML content and attribute values.
+ *
+ * @example
+ * ```ts
+ * escapeXml('a < b'); // 'a &lt; b'
+ * ```
+ */
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const COLORS = { successful: '#add8e6', failed: '#ffb6c1', stroke: '#37474f', edge: '#607d8b' };

@@ -12,21 +12,36 @@ describe('segmentation', () => {
 
   it('splits sentences after . ! ? and at line breaks, not inside decimals', () => {
     const t = 'x = 3.5 here. Really?\ny = 2';
-    expect(splitSentences(t).map((s) => t.slice(s.start, s.end))).toEqual(['x = 3.5 here.', 'Really?', 'y = 2']);
+    expect(splitSentences(t).map((s) => t.slice(s.start, s.end))).toEqual([
+      'x = 3.5 here.',
+      'Really?',
+      'y = 2',
+    ]);
   });
 
   it('cuts chunks at discourse cues and keeps offsets exact', () => {
     const t = 'Let x = 2. Then y = 4.\n\nWait, that is wrong. So y = 5 instead of 4.';
     const chunks = segmentTrace(t);
-    expect(chunks.map((c) => c.text)).toEqual(['Let x = 2. Then y = 4.', 'Wait, that is wrong.', 'So y = 5 instead of 4.']);
+    expect(chunks.map((c) => c.text)).toEqual([
+      'Let x = 2. Then y = 4.',
+      'Wait, that is wrong.',
+      'So y = 5 instead of 4.',
+    ]);
     expect(chunks.map((c) => c.cue)).toEqual([null, 'wait', 'so']);
     for (const c of chunks) expect(t.slice(c.start, c.end)).toBe(c.text);
   });
 
   it('merges chunks shorter than minChars into a neighbour', () => {
     const t = 'Hmm.\n\nLet me compute 2 + 2 = 4 carefully.\n\nOk.';
-    expect(segmentTrace(t).map((c) => c.text)).toEqual(['Hmm.\n\nLet me compute 2 + 2 = 4 carefully.', 'Ok.']);
-    expect(segmentTrace(t, { minChars: 0 }).map((c) => c.text)).toEqual(['Hmm.', 'Let me compute 2 + 2 = 4 carefully.', 'Ok.']);
+    expect(segmentTrace(t).map((c) => c.text)).toEqual([
+      'Hmm.\n\nLet me compute 2 + 2 = 4 carefully.',
+      'Ok.',
+    ]);
+    expect(segmentTrace(t, { minChars: 0 }).map((c) => c.text)).toEqual([
+      'Hmm.',
+      'Let me compute 2 + 2 = 4 carefully.',
+      'Ok.',
+    ]);
   });
 
   it('returns no chunks for blank input and rejects non-strings', () => {

@@ -29,6 +29,11 @@ export interface SegmentOptions {
 /**
  * Discourse cues that open a new chunk: the paper's examples ("Wait", "Alternatively", "Let me check", "Hmm",
  * "But", "So", "Let me verify") and their usual companions in reasoning-model traces.
+ *
+ * @example
+ * ```ts
+ * segmentTrace(trace, { cues: /^(?:wait|so|but)\b/i }); // a narrower cue set
+ * ```
  */
 export const DISCOURSE_CUES =
   /^(?:wait|hmm+|hm+|alternatively|but|so|actually|hold on|oh|oops|now|okay|ok|let me|let's|let us|another|maybe|perhaps|therefore|thus|hence|instead|however|first|next|finally|double[- ]check|check|verify|on second thought|going back|no,|yes,)(?=[\s,.:;!?-]|$)/i;
@@ -103,7 +108,8 @@ export function splitSentences(text: string, from = 0, to = text.length): TextSp
  * ```
  */
 export function segmentTrace(trace: string, options: SegmentOptions = {}): Chunk[] {
-  if (typeof trace !== 'string') throw new CotInputError(`segmentTrace needs a string trace, got ${typeof trace}.`);
+  if (typeof trace !== 'string')
+    throw new CotInputError(`segmentTrace needs a string trace, got ${typeof trace}.`);
   const minChars = options.minChars ?? 20;
   if (!(minChars >= 0)) throw new CotInputError(`minChars must be >= 0, got ${minChars}.`);
   const cues = options.cues ?? DISCOURSE_CUES;

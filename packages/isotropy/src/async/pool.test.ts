@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AbortError } from '../errors.js';
-import { mapPool } from './pool.js';
+import { abortable, mapPool } from './pool.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -71,5 +71,29 @@ describe('mapPool', () => {
     const err = await mapPool([1], 1, async () => calls++, { signal: AbortSignal.abort() }).catch((e) => e);
     expect(err).toBeInstanceOf(AbortError);
     expect(calls).toBe(0);
+  });
+});
+
+describe('abortable', () => {
+  it('rejects as soon as the signal aborts, even when the promise never settles', async () => {
+    const ctrl = new AbortController();
+    const never = new Promise<number>(() => {});
+    const p = abortable(never, ctrl.signal, 'call');
+    setTimeout(() => ctrl.abort(new Error('user')), 5);
+    const err = await p.catch((e) => e);
+    expect(err).toBeInstanceOf(AbortError);
+    expect(err.message).toBe('call was cancelled.');
+    expect((err.cause as Error).message).toBe('user');
+  });
+
+  it('passes results and errors through, and absorbs a rejection after the abort', async () => {
+    expect(await abortable(Promise.resolve(3), new AbortController().signal, 'x')).toBe(3);
+    expect(await abortable(Promise.resolve(4), undefined, 'x')).toBe(4);
+    await expect(
+      abortable(Promise.reject(new Error('boom')), new AbortController().signal, 'x'),
+    ).rejects.toThrow('boom');
+    const late = new Promise<number>((_, reject) => setTimeout(() => reject(new Error('late')), 5));
+    await expect(abortable(late, AbortSignal.abort(), 'x')).rejects.toThrow(AbortError);
+    await sleep(10); // the late rejection must not surface as unhandled
   });
 });

@@ -104,3 +104,30 @@ export function mapPool<T, R>(
     launch();
   });
 }
+
+/**
+ * `promise`, or an {@link AbortError} as soon as `signal` aborts, whichever comes first: a model call that
+ * ignores its signal cannot hold a cancelled caller. A rejection after the abort is absorbed; other rejections
+ * pass through (as an AbortError when the signal has aborted by then).
+ */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(abortErrorOf(signal, what));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortErrorOf(signal, what));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(asAbortError(err, signal, what));
+      },
+    );
+  });
+}

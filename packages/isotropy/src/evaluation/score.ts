@@ -1,4 +1,4 @@
-import { asAbortError, throwIfAborted } from '../async/pool.js';
+import { abortable, asAbortError, throwIfAborted } from '../async/pool.js';
 import { EvaluationError, ResponseInputError } from '../errors.js';
 import type { EmbeddingRows } from '../estimators/gram.js';
 import { ESTIMATORS, type EstimatorDescriptor, ResponseSet } from '../estimators/registry.js';
@@ -83,11 +83,11 @@ export async function scoreRecords(
       }
       const wrap = options.embedText;
       const texts: readonly string[] = wrap ? rec.responses.map((r: string) => wrap(r, rec)) : rec.responses;
-      try {
-        embeddings = await options.embed(texts, { signal: options.signal });
-      } catch (err) {
-        throw asAbortError(err, options.signal, 'scoreRecords');
-      }
+      embeddings = await abortable(
+        options.embed(texts, { signal: options.signal }),
+        options.signal,
+        'scoreRecords',
+      );
       if (!Array.isArray(embeddings) || embeddings.length !== rec.responses.length) {
         throw new EvaluationError(
           `scoreRecords: embed returned ${Array.isArray(embeddings) ? embeddings.length : typeof embeddings} rows ` +
@@ -104,7 +104,7 @@ export async function scoreRecords(
       throwIfAborted(options.signal, 'scoreRecords');
       try {
         const v = e.fn(set, { signal: options.signal });
-        scores[e.name][i] = typeof v === 'number' ? v : await v;
+        scores[e.name][i] = typeof v === 'number' ? v : await abortable(v, options.signal, 'scoreRecords');
       } catch (err) {
         if (err instanceof ResponseInputError) {
           throw new EvaluationError(

@@ -1,4 +1,4 @@
-import { asAbortError, mapPool, throwIfAborted } from '../async/pool.js';
+import { abortable, mapPool, throwIfAborted } from '../async/pool.js';
 import { EntailmentError } from '../errors.js';
 
 /** A premise and a hypothesis: does the premise entail the hypothesis? */
@@ -67,11 +67,7 @@ export function entailmentFromFunction(
     id,
     async entails(premise, hypothesis, callOptions = {}) {
       throwIfAborted(callOptions.signal, 'entails');
-      try {
-        return await one(premise, hypothesis, callOptions.signal);
-      } catch (err) {
-        throw asAbortError(err, callOptions.signal, 'entails');
-      }
+      return abortable(one(premise, hypothesis, callOptions.signal), callOptions.signal, 'entails');
     },
     entailsMany(pairs, callOptions = {}) {
       checkPairs(pairs);
@@ -134,13 +130,7 @@ export async function entailDistinct(
     return s;
   });
   if (distinct.length === 0) return [];
-  let probs: number[];
-  try {
-    probs = await entailment.entailsMany(distinct, { signal });
-  } catch (err) {
-    throw asAbortError(err, signal, what);
-  }
-  throwIfAborted(signal, what);
+  const probs = await abortable(entailment.entailsMany(distinct, { signal }), signal, what);
   if (!Array.isArray(probs) || probs.length !== distinct.length) {
     throw new EntailmentError(
       `entailment '${entailment.id}' returned ${Array.isArray(probs) ? probs.length : typeof probs} results for ` +

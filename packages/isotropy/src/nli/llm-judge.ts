@@ -1,5 +1,5 @@
 import type { ChatMessage, LanguageModel, Prompt } from '@proj/models';
-import { asAbortError, throwIfAborted } from '../async/pool.js';
+import { abortable, throwIfAborted } from '../async/pool.js';
 import { EntailmentError } from '../errors.js';
 import {
   checkPairs,
@@ -236,18 +236,17 @@ export class LlmJudgeEntailment implements Entailment {
   }
 
   private async ask(prompts: Prompt[], attempt: number, signal: AbortSignal | undefined): Promise<string[]> {
-    let gens: Awaited<ReturnType<LanguageModel['generate']>>;
-    try {
-      gens = await this.model.generate(prompts, {
+    const gens = await abortable(
+      this.model.generate(prompts, {
         n: 1,
         temperature: 0,
         maxNewTokens: this.options.maxNewTokens ?? (this.mode === 'label' ? 8 : 12),
         seed: (this.options.seed ?? 0) + attempt,
         signal,
-      });
-    } catch (err) {
-      throw asAbortError(err, signal, 'entailsMany');
-    }
+      }),
+      signal,
+      'entailsMany',
+    );
     if (!Array.isArray(gens) || gens.length !== prompts.length || gens.some((g) => !g?.[0])) {
       throw new EntailmentError(
         `the judge ${this.model.id} returned ${Array.isArray(gens) ? gens.length : typeof gens} results for ` +

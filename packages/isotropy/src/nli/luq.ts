@@ -1,4 +1,4 @@
-import { asAbortError, throwIfAborted } from '../async/pool.js';
+import { abortable, throwIfAborted } from '../async/pool.js';
 import { ResponseInputError } from '../errors.js';
 import { checkResponses } from './check.js';
 import { type Entailment, type EntailmentPair, entailDistinct } from './entailment.js';
@@ -56,12 +56,7 @@ export async function luq(
   const units: string[][] = [];
   for (const [i, r] of responses.entries()) {
     throwIfAborted(signal, 'luq');
-    let u: readonly string[];
-    try {
-      u = await split(r);
-    } catch (err) {
-      throw asAbortError(err, signal, 'luq');
-    }
+    const u = await abortable(Promise.resolve(split(r)), signal, 'luq');
     if (!Array.isArray(u) || !u.every((s) => typeof s === 'string')) {
       throw new ResponseInputError(`luq: split(responses[${i}]) must return an array of strings.`);
     }

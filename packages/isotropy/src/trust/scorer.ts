@@ -1,6 +1,6 @@
 import type { Embedder, LanguageModel, Prompt } from '@proj/models';
-import { asAbortError, mapPool, throwIfAborted } from '../async/pool.js';
-import { ResponseInputError, TrustScorerError } from '../errors.js';
+import { abortable, mapPool, throwIfAborted } from '../async/pool.js';
+import { TrustScorerError } from '../errors.js';
 import { meanPairwiseCosineDistance, renyi2Entropy, resultantDispersion } from '../estimators/companions.js';
 import { cosineGram, type EmbeddingRows, MIN_RESPONSES } from '../estimators/gram.js';
 import {
@@ -248,9 +248,8 @@ export class TrustScorer {
     this.needEmbedder();
     throwIfAborted(signal, 'score');
     const seed = options.seed ?? this.options.seed;
-    let gens: Awaited<ReturnType<LanguageModel['generate']>>;
-    try {
-      gens = await model.generate([prompt], {
+    const gens = await abortable(
+      model.generate([prompt], {
         n: this.n,
         temperature: this.temperature,
         topP: this.topP,
@@ -258,10 +257,10 @@ export class TrustScorer {
         ...(seed === undefined ? {} : { seed }),
         ...(this.options.stop ? { stop: this.options.stop } : {}),
         signal,
-      });
-    } catch (err) {
-      throw asAbortError(err, signal, 'score');
-    }
+      }),
+      signal,
+      'score',
+    );
     const samples = Array.isArray(gens) ? gens[0] : undefined;
     if (
       !Array.isArray(samples) ||
@@ -432,11 +431,7 @@ export class TrustScorer {
         return e.text;
       });
       const embedder = this.needEmbedder();
-      try {
-        rows = await embedder.embed(texts, { signal });
-      } catch (err) {
-        throw asAbortError(err, signal, 'score');
-      }
+      rows = await abortable(embedder.embed(texts, { signal }), signal, 'score');
       if (!Array.isArray(rows) || rows.length !== texts.length) {
         throw new TrustScorerError(
           `embedder ${embedder.id} returned ${Array.isArray(rows) ? rows.length : typeof rows} vectors for ` +
@@ -463,13 +458,8 @@ export class TrustScorer {
       const set = new ResponseSet({ embeddings: gram, texts: answers, prompt: topic });
       for (const e of extra) {
         throwIfAborted(signal, 'score');
-        try {
-          const v = e.fn(set, { signal });
-          baselines[e.name] = typeof v === 'number' ? v : await v;
-        } catch (err) {
-          if (err instanceof ResponseInputError) throw err;
-          throw asAbortError(err, signal, 'score');
-        }
+        const v = e.fn(set, { signal });
+        baselines[e.name] = typeof v === 'number' ? v : await abortable(v, signal, 'score');
       }
     }
     const t3 = performance.now();

@@ -370,6 +370,19 @@ describe('TrustScorer batches', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('rejects a single score at once on abort, even if the model ignores its signal', async () => {
+    const stuck: LanguageModel = {
+      id: 'stuck',
+      capabilities: { logits: false, logprobs: false },
+      generate: () => new Promise(() => {}),
+    };
+    const scorer = new TrustScorer({ model: stuck, embedder: fakeEmbedder(oneHot(4)).embedder });
+    const ctrl = new AbortController();
+    const run = scorer.score('q', { signal: ctrl.signal });
+    setTimeout(() => ctrl.abort(), 5);
+    await expect(run).rejects.toThrow(AbortError);
+  });
+
   it('fails the batch on the first failing prompt', async () => {
     const { model } = fakeModel((p, j) => `${p} ${j}`);
     const { embedder } = fakeEmbedder((t) => (t.includes('bad') ? [0, 0] : [1, 0]));

@@ -38,13 +38,14 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Sizes = Pick<DecoderConfig, 'vocabSize' | 'dModel' | 'nLayers' | 'nHeads'> & Partial<DecoderConfig>;
+/** The required sizes of a preset config; every other field may be overridden too. */
+export type DecoderSizes = Pick<DecoderConfig, 'vocabSize' | 'dModel' | 'nLayers' | 'nHeads'> & Partial<DecoderConfig>;
 
 /**
  * A GPT-2-style config: learned positions, LayerNorm, GELU MLP of width 4 d, biases, tied embeddings.
  * @example gpt2Config({ vocabSize: 256, dModel: 128, nLayers: 2, nHeads: 4, maxPositions: 64 })
  */
-export function gpt2Config(sizes: Sizes): DecoderConfig {
+export function gpt2Config(sizes: DecoderSizes): DecoderConfig {
   return validateConfig({
     family: 'gpt2',
     nKvHeads: sizes.nHeads,
@@ -66,7 +67,7 @@ export function gpt2Config(sizes: Sizes): DecoderConfig {
  * A Llama-style config: rotary positions, RMSNorm, SwiGLU (width ~8/3 d rounded to 32), no biases, untied head.
  * @example llamaConfig({ vocabSize: 256, dModel: 128, nLayers: 2, nHeads: 4, nKvHeads: 2 })
  */
-export function llamaConfig(sizes: Sizes): DecoderConfig {
+export function llamaConfig(sizes: DecoderSizes): DecoderConfig {
   return validateConfig({
     family: 'llama',
     nKvHeads: sizes.nHeads,

@@ -52,23 +52,34 @@ export function bertConfig(sizes: Sizes): EncoderConfig {
  * @example validateEncoderConfig(JSON.parse(text).proj_encoder)
  */
 export function validateEncoderConfig(c: EncoderConfig): EncoderConfig {
-  if (c === null || typeof c !== 'object') throw new ConfigError(`An encoder config must be an object, got ${c === null ? 'null' : typeof c}.`);
-  if (c.family !== 'bert') throw new ConfigError(`config.family must be 'bert' (the only encoder family), got ${JSON.stringify(c.family)}.`);
+  if (c === null || typeof c !== 'object')
+    throw new ConfigError(`An encoder config must be an object, got ${c === null ? 'null' : typeof c}.`);
+  if (c.family !== 'bert')
+    throw new ConfigError(
+      `config.family must be 'bert' (the only encoder family), got ${JSON.stringify(c.family)}.`,
+    );
   const positive = ['vocabSize', 'dModel', 'nLayers', 'nHeads', 'dFF', 'maxPositions'] as const;
   for (const k of positive) {
-    if (!Number.isSafeInteger(c[k]) || c[k] <= 0) throw new ConfigError(`config.${k} must be a positive integer, got ${c[k]}.`);
+    if (!Number.isSafeInteger(c[k]) || c[k] <= 0)
+      throw new ConfigError(`config.${k} must be a positive integer, got ${c[k]}.`);
   }
   if (!Number.isSafeInteger(c.typeVocabSize) || c.typeVocabSize < 0) {
-    throw new ConfigError(`config.typeVocabSize must be an integer >= 0 (0 = no token types), got ${c.typeVocabSize}.`);
+    throw new ConfigError(
+      `config.typeVocabSize must be an integer >= 0 (0 = no token types), got ${c.typeVocabSize}.`,
+    );
   }
-  if (c.dModel % c.nHeads !== 0) throw new ConfigError(`config.dModel (${c.dModel}) must be divisible by nHeads (${c.nHeads}).`);
+  if (c.dModel % c.nHeads !== 0)
+    throw new ConfigError(`config.dModel (${c.dModel}) must be divisible by nHeads (${c.nHeads}).`);
   if (!(typeof c.normEps === 'number' && c.normEps > 0 && Number.isFinite(c.normEps))) {
     throw new ConfigError(`config.normEps must be a positive number, got ${c.normEps}.`);
   }
   if (!(typeof c.initStd === 'number' && c.initStd > 0 && Number.isFinite(c.initStd))) {
     throw new ConfigError(`config.initStd must be a positive number, got ${c.initStd}.`);
   }
-  if (c.padTokenId !== undefined && (!Number.isSafeInteger(c.padTokenId) || c.padTokenId < 0 || c.padTokenId >= c.vocabSize)) {
+  if (
+    c.padTokenId !== undefined &&
+    (!Number.isSafeInteger(c.padTokenId) || c.padTokenId < 0 || c.padTokenId >= c.vocabSize)
+  ) {
     throw new ConfigError(`config.padTokenId must be an id in [0, ${c.vocabSize}), got ${c.padTokenId}.`);
   }
   return c;
@@ -126,7 +137,8 @@ export function hfBertConfig(c: EncoderConfig): HfBertConfigJson {
  * @example encoderConfigFromHf(JSON.parse(await readFile('all-MiniLM-L6-v2/config.json', 'utf8')))
  */
 export function encoderConfigFromHf(json: unknown, source = 'config.json'): EncoderConfig {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new ConfigError(`${source}: expected a JSON object.`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new ConfigError(`${source}: expected a JSON object.`);
   const j = json as Record<string, unknown>;
   if (j.model_type !== 'bert') {
     throw new ConfigError(
@@ -135,13 +147,20 @@ export function encoderConfigFromHf(json: unknown, source = 'config.json'): Enco
   }
   const num = (k: string, fallback?: number): number => {
     const v = j[k] ?? fallback;
-    if (typeof v !== 'number') throw new ConfigError(`${source}: '${k}' must be a number, got ${JSON.stringify(v)}.`);
+    if (typeof v !== 'number')
+      throw new ConfigError(`${source}: '${k}' must be a number, got ${JSON.stringify(v)}.`);
     return v;
   };
   const act = j.hidden_act ?? 'gelu';
-  if (act !== 'gelu') throw new ConfigError(`${source}: hidden_act ${JSON.stringify(act)} is not supported (only exact 'gelu').`);
+  if (act !== 'gelu')
+    throw new ConfigError(
+      `${source}: hidden_act ${JSON.stringify(act)} is not supported (only exact 'gelu').`,
+    );
   const pos = j.position_embedding_type ?? 'absolute';
-  if (pos !== 'absolute') throw new ConfigError(`${source}: position_embedding_type ${JSON.stringify(pos)} is not supported (only 'absolute').`);
+  if (pos !== 'absolute')
+    throw new ConfigError(
+      `${source}: position_embedding_type ${JSON.stringify(pos)} is not supported (only 'absolute').`,
+    );
   const pad = j.pad_token_id;
   return validateEncoderConfig({
     family: 'bert',

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { type Tensor, encodeModel, encodeSafetensors, loadSafetensors, toModel } from '@proj/runtime';
+import { encodeModel, encodeSafetensors, loadSafetensors, type Tensor, toModel } from '@proj/runtime';
 import { ConfigError } from '../decoder/config.js';
-import { ParameterStore } from '../nn/params.js';
+import { ParameterError, ParameterStore } from '../nn/params.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { type EncoderConfig, encoderConfigFromHf, hfBertConfig, validateEncoderConfig } from './config.js';
 import { EncoderFolderError } from './errors.js';
@@ -62,7 +62,8 @@ function checkWeights(config: EncoderConfig, tensors: ReadonlyMap<string, Tensor
     }
   }
   if (problems.length) {
-    const shown = problems.slice(0, 8).join('; ') + (problems.length > 8 ? `; and ${problems.length - 8} more` : '');
+    const shown =
+      problems.slice(0, 8).join('; ') + (problems.length > 8 ? `; and ${problems.length - 8} more` : '');
     throw new EncoderFolderError(`${what} do not match the encoder config: ${shown}.`);
   }
 }
@@ -70,7 +71,10 @@ function checkWeights(config: EncoderConfig, tensors: ReadonlyMap<string, Tensor
 /** Options of {@link saveEncoderFolder}. */
 export interface SaveEncoderFolderOptions {
   config: EncoderConfig;
-  /** The weights: a store, or a name -> tensor map (e.g. `trainStep.params()` of an InfoNCE training step). */
+  /**
+   * The weights: a store (weights it lacks are created with its seeded initialisation, e.g. for an untrained
+   * baseline), or a complete name -> tensor map (e.g. `trainStep.params()` of an InfoNCE training step).
+   */
   weights: ParameterStore | ReadonlyMap<string, Tensor>;
   /** tokenizer.json + tokenizer_config.json (e.g. from a tokenizer builder, or {@link loadEncoderFolder}). */
   tokenizer: EncoderTokenizerFiles;
@@ -85,8 +89,8 @@ export interface SaveEncoderFolderOptions {
  * `sentence_embedding`). Everything is written into a temporary sibling folder that is then renamed to `dir`,
  * so `dir` is either absent, the old folder, or the complete new one.
  *
- * @throws {EncoderFolderError} when weights are missing or misshaped, the tokenizer does not fit the vocabulary,
- *   or `dir` exists without `overwrite`.
+ * @throws {EncoderFolderError} when weights are missing (from a map) or misshaped, the tokenizer does not fit the
+ *   vocabulary, or `dir` exists without `overwrite`.
  * @example
  * ```ts
  * await saveEncoderFolder('models/tiny-embedder', { config, weights: step.params(), tokenizer: files });
@@ -95,25 +99,42 @@ export interface SaveEncoderFolderOptions {
  */
 export async function saveEncoderFolder(dir: string, options: SaveEncoderFolderOptions): Promise<void> {
   const config = validateEncoderConfig(options.config);
-  const tensors = options.weights instanceof ParameterStore ? options.weights.tensors() : new Map(options.weights);
-  checkWeights(config, tensors, 'The weights');
   const tokenizer = Tokenizer.fromJSON(options.tokenizer.tokenizerJson, options.tokenizer.tokenizerConfig);
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new EncoderFolderError(
       `The tokenizer has ${tokenizer.vocabSize} tokens but config.vocabSize is ${config.vocabSize}: ids past the embedding table would fail; raise vocabSize.`,
     );
   }
+  // A store creates the weights it lacks (seeded, as any graph built from it would); a plain map must be complete.
+  const source = options.weights;
+  let built: ReturnType<typeof buildEncoderGraph> | undefined;
+  if (source instanceof ParameterStore) {
+    try {
+      built = buildEncoderGraph(config, source);
+    } catch (err) {
+      if (err instanceof ParameterError)
+        throw new EncoderFolderError(`The weights do not match the encoder config: ${err.message}`, {
+          cause: err,
+        });
+      throw err;
+    }
+  }
+  const tensors = source instanceof ParameterStore ? source.tensors() : new Map(source);
+  checkWeights(config, tensors, 'The weights');
   const target = resolve(dir);
   const exists = await stat(target).then(
     () => true,
     () => false,
   );
   if (exists && !options.overwrite) {
-    throw new EncoderFolderError(`${target} already exists; pass overwrite: true to replace it, or pick another folder.`);
+    throw new EncoderFolderError(
+      `${target} already exists; pass overwrite: true to replace it, or pick another folder.`,
+    );
   }
-  const store = new ParameterStore({ tensors });
-  const onnx = encodeModel(toModel(buildEncoderGraph(config, store).g));
-  const weights = new Map([...encoderParameterShapes(config).keys()].map((k) => [k, tensors.get(k) as Tensor]));
+  const onnx = encodeModel(toModel((built ?? buildEncoderGraph(config, new ParameterStore({ tensors }))).g));
+  const weights = new Map(
+    [...encoderParameterShapes(config).keys()].map((k) => [k, tensors.get(k) as Tensor]),
+  );
   const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
   const tag = `${process.pid}-${randomBytes(6).toString('hex')}`;
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${tag}`);
@@ -145,9 +166,21 @@ export async function saveEncoderFolder(dir: string, options: SaveEncoderFolderO
 }
 
 /** Read and parse a JSON file of a model folder. */
-export async function readFolderJson(dir: string, file: string, required: true): Promise<Record<string, unknown>>;
-export async function readFolderJson(dir: string, file: string, required: false): Promise<Record<string, unknown> | undefined>;
-export async function readFolderJson(dir: string, file: string, required: boolean): Promise<Record<string, unknown> | undefined> {
+export async function readFolderJson(
+  dir: string,
+  file: string,
+  required: true,
+): Promise<Record<string, unknown>>;
+export async function readFolderJson(
+  dir: string,
+  file: string,
+  required: false,
+): Promise<Record<string, unknown> | undefined>;
+export async function readFolderJson(
+  dir: string,
+  file: string,
+  required: boolean,
+): Promise<Record<string, unknown> | undefined> {
   const path = join(dir, file);
   let text: string;
   try {
@@ -155,7 +188,9 @@ export async function readFolderJson(dir: string, file: string, required: boolea
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       if (!required) return undefined;
-      throw new EncoderFolderError(`${dir} has no ${file}; a model folder needs config.json, tokenizer.json and the weights (model.safetensors or onnx/model.onnx).`);
+      throw new EncoderFolderError(
+        `${dir} has no ${file}; a model folder needs config.json, tokenizer.json and the weights (model.safetensors or onnx/model.onnx).`,
+      );
     }
     throw new EncoderFolderError(`Cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
@@ -163,7 +198,10 @@ export async function readFolderJson(dir: string, file: string, required: boolea
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new EncoderFolderError(`${path} is not valid JSON (${(err as Error).message}); re-export the folder.`, { cause: err });
+    throw new EncoderFolderError(
+      `${path} is not valid JSON (${(err as Error).message}); re-export the folder.`,
+      { cause: err },
+    );
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new EncoderFolderError(`${path} must hold a JSON object.`);
@@ -175,14 +213,17 @@ export async function readFolderJson(dir: string, file: string, required: boolea
 export async function requireFolder(dir: string): Promise<void> {
   const s = await stat(dir).catch(() => undefined);
   if (!s) throw new EncoderFolderError(`Model folder ${dir} does not exist.`);
-  if (!s.isDirectory()) throw new EncoderFolderError(`${dir} is a file; pass the model folder that holds config.json.`);
+  if (!s.isDirectory())
+    throw new EncoderFolderError(`${dir} is a file; pass the model folder that holds config.json.`);
 }
 
 /** The encoder config of a folder's config.json: the project's own (`proj_encoder`) or read from BertConfig fields. */
 export function folderEncoderConfig(configJson: Record<string, unknown>, source: string): EncoderConfig {
   try {
     const own = configJson[PROJ_ENCODER_KEY];
-    return own !== undefined ? validateEncoderConfig(own as EncoderConfig) : encoderConfigFromHf(configJson, source);
+    return own !== undefined
+      ? validateEncoderConfig(own as EncoderConfig)
+      : encoderConfigFromHf(configJson, source);
   } catch (err) {
     if (err instanceof ConfigError) throw new EncoderFolderError(`${source}: ${err.message}`, { cause: err });
     throw err;
@@ -244,5 +285,10 @@ export async function loadEncoderFolder(dir: string): Promise<LoadedEncoderFolde
     if (wanted.has(name)) tensors.set(name, v);
   }
   checkWeights(config, tensors, `The weights in ${weightsPath}`);
-  return { config, store: new ParameterStore({ tensors }), tokenizer, tokenizerFiles: { tokenizerJson, tokenizerConfig } };
+  return {
+    config,
+    store: new ParameterStore({ tensors }),
+    tokenizer,
+    tokenizerFiles: { tokenizerJson, tokenizerConfig },
+  };
 }

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Tensor, compile, grad, loadSafetensors } from '@proj/runtime';
+import { compile, grad, loadSafetensors, Tensor } from '@proj/runtime';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../decoder/config.js';
@@ -19,8 +19,14 @@ const folder = join(fixtures, 'tiny-bert');
 const i64 = (rows: number[][]) => {
   const n = Math.max(...rows.map((r) => r.length));
   return {
-    ids: Tensor.fromArray(rows.map((r) => [...r, ...Array(n - r.length).fill(0)].map(BigInt)), { dtype: 'int64' }),
-    mask: Tensor.fromArray(rows.map((r) => Array.from({ length: n }, (_, i) => BigInt(i < r.length ? 1 : 0))), { dtype: 'int64' }),
+    ids: Tensor.fromArray(
+      rows.map((r) => [...r, ...Array(n - r.length).fill(0)].map(BigInt)),
+      { dtype: 'int64' },
+    ),
+    mask: Tensor.fromArray(
+      rows.map((r) => Array.from({ length: n }, (_, i) => BigInt(i < r.length ? 1 : 0))),
+      { dtype: 'int64' },
+    ),
   };
 };
 
@@ -40,7 +46,9 @@ describe('encoder config', () => {
 
   it('rejects impossible configs with the field named', () => {
     const c = bertConfig({ vocabSize: 100, dModel: 32, nLayers: 2, nHeads: 4 });
-    expect(() => validateEncoderConfig({ ...c, nHeads: 5 })).toThrow(/dModel \(32\) must be divisible by nHeads \(5\)/);
+    expect(() => validateEncoderConfig({ ...c, nHeads: 5 })).toThrow(
+      /dModel \(32\) must be divisible by nHeads \(5\)/,
+    );
     expect(() => validateEncoderConfig({ ...c, vocabSize: 0 })).toThrow(ConfigError);
     expect(() => validateEncoderConfig({ ...c, typeVocabSize: -1 })).toThrow(/typeVocabSize/);
     expect(() => validateEncoderConfig({ ...c, padTokenId: 100 })).toThrow(/padTokenId/);
@@ -55,7 +63,9 @@ describe('encoder config', () => {
     expect(new Map([...g.params].map(([k, v]) => [k, [...v.data.shape]]))).toEqual(shapes);
     const noTypes = { ...c, typeVocabSize: 0 };
     expect(encoderParameterShapes(noTypes).has('embeddings.token_type_embeddings.weight')).toBe(false);
-    expect(() => buildEncoderGraph(noTypes, new ParameterStore(), { tokenTypeIds: true })).toThrow(/typeVocabSize/);
+    expect(() => buildEncoderGraph(noTypes, new ParameterStore(), { tokenTypeIds: true })).toThrow(
+      /typeVocabSize/,
+    );
   });
 });
 
@@ -71,7 +81,9 @@ describe('BERT encoder graph vs PyTorch', () => {
     const emb = out.sentence_embedding.data as Float32Array;
     ref.cases.forEach((c, b) => {
       const n = c.ids.length;
-      expect(maxAbsDiff(hidden.subarray(b * seq * d, (b * seq + n) * d), c.hidden), c.text).toBeLessThan(2e-5);
+      expect(maxAbsDiff(hidden.subarray(b * seq * d, (b * seq + n) * d), c.hidden), c.text).toBeLessThan(
+        2e-5,
+      );
       expect(maxAbsDiff(emb.subarray(b * d, (b + 1) * d), c.embedding), c.text).toBeLessThan(2e-6);
     });
   });
@@ -90,11 +102,21 @@ describe('BERT encoder graph vs PyTorch', () => {
     const r = ref.infonce;
     const t = buildInfoNceGraph(config, store, { temperature: r.temperature, symmetric });
     const names = [...t.g.params.keys()];
-    const grads = grad(t.loss, names.map((n) => t.g.params.get(n)!.value));
-    const f = await compile(t.g, { outputs: Object.fromEntries([['loss', t.loss], ...names.map((n, i) => [`grad.${n}`, grads[i]])]) });
+    const grads = grad(
+      t.loss,
+      names.map((n) => t.g.params.get(n)!.value),
+    );
+    const f = await compile(t.g, {
+      outputs: Object.fromEntries([['loss', t.loss], ...names.map((n, i) => [`grad.${n}`, grads[i]])]),
+    });
     const a = i64(r.anchors);
     const p = i64(r.positives);
-    const out = await f({ anchor_input_ids: a.ids, anchor_attention_mask: a.mask, positive_input_ids: p.ids, positive_attention_mask: p.mask });
+    const out = await f({
+      anchor_input_ids: a.ids,
+      anchor_attention_mask: a.mask,
+      positive_input_ids: p.ids,
+      positive_attention_mask: p.mask,
+    });
     const want = symmetric ? r.symmetricLoss : r.oneWayLoss;
     expect(Math.abs(out.loss.item() - want) / want).toBeLessThan(1e-5);
     if (!symmetric) return;
@@ -123,17 +145,28 @@ describe('encoder graph invariances', () => {
     const f = await compile(buildEncoderGraph(config, store).g);
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.array(fc.integer({ min: 0, max: 39 }), { minLength: 1, maxLength: 10 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.array(fc.integer({ min: 0, max: 39 }), { minLength: 1, maxLength: 10 }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         fc.integer({ min: 0, max: 5 }),
         fc.integer({ min: 0, max: 39 }),
         async (rows, extraPad, padId) => {
           const n = Math.max(...rows.map((r) => r.length)) + extraPad;
-          const ids = Tensor.fromArray(rows.map((r) => [...r, ...Array(n - r.length).fill(padId)].map(BigInt)), { dtype: 'int64' });
-          const mask = Tensor.fromArray(rows.map((r) => Array.from({ length: n }, (_, i) => BigInt(i < r.length ? 1 : 0))), { dtype: 'int64' });
-          const batched = (await f({ input_ids: ids, attention_mask: mask })).sentence_embedding.data as Float32Array;
+          const ids = Tensor.fromArray(
+            rows.map((r) => [...r, ...Array(n - r.length).fill(padId)].map(BigInt)),
+            { dtype: 'int64' },
+          );
+          const mask = Tensor.fromArray(
+            rows.map((r) => Array.from({ length: n }, (_, i) => BigInt(i < r.length ? 1 : 0))),
+            { dtype: 'int64' },
+          );
+          const batched = (await f({ input_ids: ids, attention_mask: mask })).sentence_embedding
+            .data as Float32Array;
           for (let b = 0; b < rows.length; b++) {
             const alone = i64([rows[b]]);
-            const solo = (await f({ input_ids: alone.ids, attention_mask: alone.mask })).sentence_embedding.data as Float32Array;
+            const solo = (await f({ input_ids: alone.ids, attention_mask: alone.mask })).sentence_embedding
+              .data as Float32Array;
             const row = batched.subarray(b * 16, (b + 1) * 16);
             expect(maxAbsDiff(row, solo)).toBeLessThan(1e-5);
             expect(Math.abs(Math.hypot(...row) - 1)).toBeLessThan(1e-5);

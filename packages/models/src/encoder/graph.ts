@@ -1,4 +1,4 @@
-import { type Dim, Graph, type Value, crossEntropy, ops } from '@proj/runtime';
+import { crossEntropy, type Dim, Graph, ops, type Value } from '@proj/runtime';
 import type { InitSpec, ParameterStore } from '../nn/params.js';
 import type { EncoderConfig } from './config.js';
 
@@ -41,14 +41,28 @@ const NORM_EPS = 1e-12;
  * A parameter as a graph value. Encoding two batches in one graph (InfoNCE) uses each weight twice: the second
  * use gets the value the first declared, so both towers share weights and autodiff sums their gradients.
  */
-function param(g: Graph, store: ParameterStore, name: string, shape: readonly number[], init: InitSpec): Value {
+function param(
+  g: Graph,
+  store: ParameterStore,
+  name: string,
+  shape: readonly number[],
+  init: InitSpec,
+): Value {
   const existing = g.params.get(name);
   if (existing) return existing.value;
   return store.param(g, name, shape, init);
 }
 
 /** Hugging Face nn.Linear: weight [out, in], y = x W^T + b (ONNX Runtime folds the transpose). */
-function linear(g: Graph, store: ParameterStore, c: EncoderConfig, name: string, x: Value, inF: number, outF: number): Value {
+function linear(
+  g: Graph,
+  store: ParameterStore,
+  c: EncoderConfig,
+  name: string,
+  x: Value,
+  inF: number,
+  outF: number,
+): Value {
   const w = param(g, store, `${name}.weight`, [outF, inF], { init: 'normal', std: c.initStd });
   const b = param(g, store, `${name}.bias`, [outF], { init: 'zeros' });
   return x.matmul(w.transpose()).add(b);
@@ -89,7 +103,9 @@ export function encodeBatch(
   if (c.typeVocabSize > 0) {
     const types = emb('token_type_embeddings', c.typeVocabSize);
     // Without token_type_ids every token is type 0: add row 0 (a [d] vector) instead of gathering zeros.
-    x = x.add(inputs.tokenTypeIds ? types.gather(inputs.tokenTypeIds, 0) : types.gather(g.constant(0n, 'int64'), 0));
+    x = x.add(
+      inputs.tokenTypeIds ? types.gather(inputs.tokenTypeIds, 0) : types.gather(g.constant(0n, 'int64'), 0),
+    );
   }
   x = layerNorm(g, store, c, 'embeddings.LayerNorm', x);
 
@@ -116,11 +132,20 @@ export function encodeBatch(
     const attn = linear(g, store, c, `${p}.attention.output.dense`, z, d, d);
     x = layerNorm(g, store, c, `${p}.attention.output.LayerNorm`, x.add(attn));
     const h = linear(g, store, c, `${p}.intermediate.dense`, x, d, c.dFF).gelu();
-    x = layerNorm(g, store, c, `${p}.output.LayerNorm`, x.add(linear(g, store, c, `${p}.output.dense`, h, c.dFF, d)));
+    x = layerNorm(
+      g,
+      store,
+      c,
+      `${p}.output.LayerNorm`,
+      x.add(linear(g, store, c, `${p}.output.dense`, h, c.dFF, d)),
+    );
   }
 
   const m = inputs.attentionMask.cast('float32').unsqueeze([-1]); // [batch, seq, 1]
-  const mean = x.mul(m).sum([1]).div(ops.maximum(m.sum([1]), COUNT_EPS));
+  const mean = x
+    .mul(m)
+    .sum([1])
+    .div(ops.maximum(m.sum([1]), COUNT_EPS));
   const norm = ops.maximum(mean.mul(mean).sum([-1], true).sqrt(), NORM_EPS);
   return { hidden: x, embedding: mean.div(norm) };
 }
@@ -139,7 +164,11 @@ export function encodeBatch(
  * const { sentence_embedding } = await f({ input_ids, attention_mask });
  * ```
  */
-export function buildEncoderGraph(config: EncoderConfig, store: ParameterStore, options: EncoderGraphOptions = {}): EncoderGraph {
+export function buildEncoderGraph(
+  config: EncoderConfig,
+  store: ParameterStore,
+  options: EncoderGraphOptions = {},
+): EncoderGraph {
   const g = new Graph(`${config.family}-encoder`);
   const batch = options.batch ?? 'batch_size';
   const seq = options.seq ?? 'sequence_length';
@@ -149,7 +178,9 @@ export function buildEncoderGraph(config: EncoderConfig, store: ParameterStore, 
   };
   if (options.tokenTypeIds) {
     if (config.typeVocabSize === 0) {
-      throw new RangeError('tokenTypeIds: true needs a config with typeVocabSize > 0 (this model has no token-type table).');
+      throw new RangeError(
+        'tokenTypeIds: true needs a config with typeVocabSize > 0 (this model has no token-type table).',
+      );
     }
     inputs.tokenTypeIds = g.input('token_type_ids', 'int64', [batch, seq]);
   }
@@ -204,7 +235,11 @@ export interface InfoNceGraph {
  * await step.run({ anchor_input_ids, anchor_attention_mask, positive_input_ids, positive_attention_mask }, { lr: 1e-3 });
  * ```
  */
-export function buildInfoNceGraph(config: EncoderConfig, store: ParameterStore, options: InfoNceOptions = {}): InfoNceGraph {
+export function buildInfoNceGraph(
+  config: EncoderConfig,
+  store: ParameterStore,
+  options: InfoNceOptions = {},
+): InfoNceGraph {
   const tau = options.temperature ?? 0.05;
   if (!(typeof tau === 'number' && tau > 0 && Number.isFinite(tau))) {
     throw new RangeError(`temperature must be a positive number, got ${tau}.`);

@@ -18,9 +18,12 @@ export function meanPoolNormalize(
   dim: number,
 ): Float32Array[] {
   if (hidden.length !== batch * seq * dim) {
-    throw new RangeError(`hidden has ${hidden.length} values, expected batch x seq x dim = ${batch} x ${seq} x ${dim}.`);
+    throw new RangeError(
+      `hidden has ${hidden.length} values, expected batch x seq x dim = ${batch} x ${seq} x ${dim}.`,
+    );
   }
-  if (mask.length !== batch * seq) throw new RangeError(`mask has ${mask.length} values, expected ${batch} x ${seq}.`);
+  if (mask.length !== batch * seq)
+    throw new RangeError(`mask has ${mask.length} values, expected ${batch} x ${seq}.`);
   const acc = new Float64Array(dim);
   const out: Float32Array[] = [];
   for (let b = 0; b < batch; b++) {

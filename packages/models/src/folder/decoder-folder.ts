@@ -12,8 +12,35 @@ import { exists, readJsonFile, writeFolderAtomic } from './fs.js';
 /** Marks a config.json written by @proj/models. */
 export const PROJ_DECODER_FORMAT = 'proj-decoder';
 
-/** The Hugging Face-style config.json of a project decoder (HF keys for tools, plus the exact config). */
+/**
+ * The Hugging Face-style config.json of a project decoder: the generic HF keys, the family's own keys that
+ * transformers (Python) and transformers.js read for model_type 'gpt2' (n_embd, n_head, n_layer, n_positions, ...)
+ * or 'llama' (num_key_value_heads, rms_norm_eps, rope_theta, ...), `use_cache`, and the exact project config under
+ * `proj`. transformers.js needs the family keys to name and shape the empty KV cache of the first step.
+ * @example decoderConfigJson(gpt2Config({ vocabSize: 256, dModel: 64, nLayers: 2, nHeads: 4 })).n_head === 4
+ */
 export function decoderConfigJson(config: DecoderConfig): Record<string, unknown> {
+  const family: Record<string, unknown> =
+    config.family === 'gpt2'
+      ? {
+          n_embd: config.dModel,
+          n_head: config.nHeads,
+          n_layer: config.nLayers,
+          n_positions: config.maxPositions,
+          n_ctx: config.maxPositions,
+          n_inner: config.dFF,
+          // GPT-2's own checkpoints use gelu_new (tanh); the project's GELU is the exact (erf) one, HF's 'gelu'.
+          activation_function: config.mlp === 'gelu' ? 'gelu' : 'silu',
+          layer_norm_epsilon: config.normEps,
+        }
+      : {
+          head_dim: config.dModel / config.nHeads,
+          hidden_act: config.mlp === 'swiglu' ? 'silu' : 'gelu',
+          rms_norm_eps: config.normEps,
+          rope_theta: config.ropeTheta,
+          attention_bias: config.bias,
+          mlp_bias: config.bias,
+        };
   return {
     architectures: ['ProjDecoderForCausalLM'],
     model_type: config.family,
@@ -24,10 +51,13 @@ export function decoderConfigJson(config: DecoderConfig): Record<string, unknown
     num_key_value_heads: config.nKvHeads,
     intermediate_size: config.dFF,
     max_position_embeddings: config.maxPositions,
+    ...family,
     bos_token_id: config.bosTokenId ?? null,
     eos_token_id: config.eosTokenId ?? null,
     pad_token_id: config.padTokenId ?? null,
     tie_word_embeddings: config.tieEmbeddings,
+    use_cache: true,
+    torch_dtype: 'float32',
     proj: { format: PROJ_DECODER_FORMAT, version: 1, config },
   };
 }
@@ -49,7 +79,8 @@ export interface DecoderFolderContents {
 export async function saveDecoderFolder(dir: string, contents: DecoderFolderContents): Promise<void> {
   const config = validateConfig(contents.config);
   // Building the graph checks every weight's shape against the config before anything is written.
-  const { g } = buildDecoderGraph(config, contents.store, { kvCache: true });
+  // Optimum's dim names ('batch_size', 'past_sequence_length'): transformers.js sizes the empty first-step cache by them.
+  const { g } = buildDecoderGraph(config, contents.store, { kvCache: true, batch: 'batch_size' });
   const onnxBytes = encodeModel(toModel(g, { docString: `@proj/models ${config.family} decoder` }));
   await writeFolderAtomic(dir, async (tmp) => {
     await writeFile(join(tmp, 'config.json'), `${JSON.stringify(decoderConfigJson(config), null, 2)}\n`);

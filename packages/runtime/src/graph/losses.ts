@@ -15,7 +15,7 @@ export interface CrossEntropyOptions {
 }
 
 /**
- * Softmax cross-entropy of `logits` [..., C] against integer `labels` [...]: -log softmax(logits)[label],
+ * Softmax cross-entropy of `logits` (shape [..., C]) against integer `labels` (shape [...]): `-log softmax(logits)[label]`,
  * built from LogSoftmax + GatherElements so autodiff handles it.
  * @example const loss = crossEntropy(logits, targets, { mask: attentionMask })
  */

@@ -1,6 +1,6 @@
 /**
  * A small, fast, seedable pseudo-random generator: **xoshiro128\*\*** (Blackman & Vigna, 2018) with its
- * 128-bit state filled from the seed by **SplitMix32**. Every random choice in @proj takes a seed and goes
+ * 128-bit state filled from the seed by **SplitMix32**. Every random choice in this project takes a seed and goes
  * through this class, so runs are reproducible across machines and Node versions.
  *
  * - `nextUint32()`: the raw 32-bit output.

@@ -1,0 +1,442 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import {
+  type CompiledGraph,
+  compile,
+  DataLocation,
+  decodeModel,
+  encodeModel,
+  type Feeds,
+  loadModel,
+  type ModelSignature,
+  modelSignature,
+  type SessionOptions,
+  Tensor,
+} from '@proj/runtime';
+import type { Embedder } from '../interfaces.js';
+import type { ParameterStore } from '../nn/params.js';
+import { Tokenizer } from '../tokenizer/tokenizer.js';
+import { type EncoderConfig, validateEncoderConfig } from './config.js';
+import { EmbedderError, EncoderFolderError } from './errors.js';
+import { folderEncoderConfig, PROJ_ENCODER_KEY, readFolderJson, requireFolder } from './folder.js';
+import { buildEncoderGraph } from './graph.js';
+import { meanPoolNormalize, normalizeRow } from './pooling.js';
+
+/** Options of {@link LocalEmbedder}. */
+export interface LocalEmbedderOptions
+  extends Pick<SessionOptions, 'executionProvider' | 'deviceId' | 'intraOpNumThreads' | 'optimizationLevel'> {
+  /** Texts per ONNX Runtime call. Default 32. */
+  batchSize?: number;
+  /**
+   * Longest token sequence (special tokens included); longer texts are truncated, keeping [CLS] / [SEP].
+   * Default: the model's position table size, capped by the tokenizer's `model_max_length`.
+   */
+  maxLength?: number;
+  /**
+   * Batch texts of similar token length together (then restore the input order), so short texts are not padded
+   * to the longest text of the call. Default true.
+   */
+  sortByLength?: boolean;
+  /** The embedder's `id`. Default: the folder name (or 'local-encoder'). */
+  id?: string;
+}
+
+/** Options of {@link LocalEmbedder.fromFolder}. */
+export interface LocalEmbedderFolderOptions extends LocalEmbedderOptions {
+  /** ONNX file inside the folder. Default: onnx/model.onnx, else model.onnx. */
+  onnxFile?: string;
+}
+
+/** How one ONNX model is fed and read. */
+interface Runner {
+  fn: CompiledGraph;
+  idsName: string;
+  maskName: string;
+  typesName?: string;
+  dtype: 'int64' | 'int32';
+  output: string;
+  /** The output is already one vector per text (else token states to mean-pool). */
+  pooled: boolean;
+}
+
+const TOKEN_OUTPUTS = ['last_hidden_state', 'token_embeddings'];
+const POOLED_OUTPUTS = ['sentence_embedding'];
+
+function checkPositiveInt(v: number | undefined, name: string): void {
+  if (v !== undefined && (!Number.isSafeInteger(v) || v < 1))
+    throw new EmbedderError(`${name} must be a positive integer, got ${v}.`);
+}
+
+/** A (multi-line) JSON-ish list of a signature, for error messages. */
+function describe(sig: ModelSignature): string {
+  const fmt = (v: { name: string; dtype: string | null; shape: unknown[] | null }) =>
+    `${v.name}: ${v.dtype ?? '?'}[${(v.shape ?? ['?']).join(', ')}]`;
+  return `inputs ${sig.inputs.map(fmt).join('; ')}; outputs ${sig.outputs.map(fmt).join('; ')}`;
+}
+
+/**
+ * An {@link Embedder} running a BERT-like encoder locally with ONNX Runtime: the project's own encoders (in
+ * memory, or folders written by {@link saveEncoderFolder}) and Optimum-exported Hugging Face encoder folders
+ * (BERT, MiniLM, BGE, E5 ...: onnx/model.onnx taking input_ids, attention_mask (, token_type_ids) and returning
+ * last_hidden_state). Texts are tokenised, truncated to `maxLength`, grouped by length into batches of
+ * `batchSize`, right-padded, and embedded with masked mean pooling + L2 normalisation (inside the graph for the
+ * project's models, on the host for token-state exports). Vectors come back in input order, each of L2 norm 1.
+ *
+ * @example
+ * ```ts
+ * const emb = await LocalEmbedder.fromFolder('models/all-MiniLM-L6-v2', { batchSize: 64 });
+ * const [a, b] = await emb.embed(['a cat', 'a kitten']);
+ * let cos = 0; for (let i = 0; i < emb.dimension; i++) cos += a[i] * b[i];
+ * await emb.dispose();
+ * ```
+ */
+export class LocalEmbedder implements Embedder {
+  readonly id: string;
+  readonly dimension: number;
+  /** Longest token sequence a text is cut to. */
+  readonly maxLength: number;
+  readonly batchSize: number;
+  readonly tokenizer: Tokenizer;
+  private readonly sortByLength: boolean;
+  private readonly padId: number;
+
+  private constructor(
+    private readonly runner: Runner,
+    tokenizer: Tokenizer,
+    info: { id: string; dimension: number; maxLength: number; padId: number },
+    options: LocalEmbedderOptions,
+  ) {
+    this.tokenizer = tokenizer;
+    this.id = info.id;
+    this.dimension = info.dimension;
+    this.maxLength = info.maxLength;
+    this.batchSize = options.batchSize ?? 32;
+    this.sortByLength = options.sortByLength ?? true;
+    this.padId = info.padId;
+  }
+
+  /**
+   * An embedder over an encoder held in memory (e.g. just trained): builds the {@link buildEncoderGraph} graph
+   * from `config` and the weights in `store` and compiles it.
+   * @throws {EmbedderError} for bad options; {@link ConfigError} for a bad config.
+   * @example
+   * ```ts
+   * const emb = await LocalEmbedder.create(config, new ParameterStore({ tensors: step.params() }), tokenizer);
+   * ```
+   */
+  static async create(
+    config: EncoderConfig,
+    store: ParameterStore,
+    tokenizer: Tokenizer,
+    options: LocalEmbedderOptions = {},
+  ): Promise<LocalEmbedder> {
+    validateEncoderConfig(config);
+    checkOptions(options);
+    if (tokenizer.vocabSize > config.vocabSize) {
+      throw new EmbedderError(
+        `The tokenizer has ${tokenizer.vocabSize} tokens but config.vocabSize is ${config.vocabSize}; use the tokenizer the model was trained with.`,
+      );
+    }
+    const built = buildEncoderGraph(config, store);
+    const fn = await compile(built.g, {
+      ...sessionOptions(options),
+      outputs: { sentence_embedding: built.embedding },
+    });
+    const runner: Runner = {
+      fn,
+      idsName: 'input_ids',
+      maskName: 'attention_mask',
+      dtype: 'int64',
+      output: 'sentence_embedding',
+      pooled: true,
+    };
+    return new LocalEmbedder(
+      runner,
+      tokenizer,
+      {
+        id: options.id ?? 'local-encoder',
+        dimension: config.dModel,
+        maxLength: maxLengthOf(options, config.maxPositions, tokenizer),
+        padId: tokenizer.padTokenId ?? config.padTokenId ?? 0,
+      },
+      options,
+    );
+  }
+
+  /**
+   * Open an encoder folder: the project's own (config.json with `proj_encoder`, onnx/model.onnx returning
+   * `sentence_embedding`) or an Optimum-exported Hugging Face one (config.json with `hidden_size`,
+   * tokenizer.json, onnx/model.onnx or model.onnx returning `last_hidden_state`; external data is read).
+   *
+   * @throws {EncoderFolderError} naming a missing file, or the mismatch between config.json, the tokenizer and
+   *   the ONNX model (inputs, output, hidden size, vocabulary).
+   * @example
+   * ```ts
+   * const emb = await LocalEmbedder.fromFolder('models/bge-small-en-v1.5', { maxLength: 256 });
+   * ```
+   */
+  static async fromFolder(dir: string, options: LocalEmbedderFolderOptions = {}): Promise<LocalEmbedder> {
+    checkOptions(options);
+    await requireFolder(dir);
+    const configPath = join(dir, 'config.json');
+    const configJson = await readFolderJson(dir, 'config.json', true);
+    const own =
+      configJson[PROJ_ENCODER_KEY] !== undefined ? folderEncoderConfig(configJson, configPath) : undefined;
+    const tokenizerJson = await readFolderJson(dir, 'tokenizer.json', true);
+    const tokenizerConfig = (await readFolderJson(dir, 'tokenizer_config.json', false)) ?? {};
+    const tokenizer = Tokenizer.fromJSON(tokenizerJson, tokenizerConfig, {
+      source: join(dir, 'tokenizer.json'),
+      configSource: join(dir, 'tokenizer_config.json'),
+    });
+    const num = (k: string) => (typeof configJson[k] === 'number' ? (configJson[k] as number) : undefined);
+    const hidden = own?.dModel ?? num('hidden_size') ?? num('dim') ?? num('d_model');
+    const vocab = own?.vocabSize ?? num('vocab_size');
+    const positions = own?.maxPositions ?? num('max_position_embeddings');
+    if (vocab !== undefined && tokenizer.vocabSize > vocab) {
+      throw new EncoderFolderError(
+        `${dir}: tokenizer.json has ${tokenizer.vocabSize} tokens but config.json's vocab size is ${vocab}; the tokenizer does not belong to this model.`,
+      );
+    }
+
+    const onnxPath = await findOnnx(dir, options.onnxFile);
+    const bytes = await readOnnx(onnxPath);
+    const sig = modelSignature(bytes.model);
+    const names = new Set(sig.inputs.map((i) => i.name));
+    for (const need of ['input_ids', 'attention_mask']) {
+      if (!names.has(need))
+        throw new EncoderFolderError(
+          `${onnxPath} has no '${need}' input, so it is not a text encoder export (${describe(sig)}).`,
+        );
+    }
+    const extra = [...names].filter((n) => !['input_ids', 'attention_mask', 'token_type_ids'].includes(n));
+    if (extra.length) {
+      throw new EncoderFolderError(
+        `${onnxPath} takes inputs the embedder cannot feed: ${extra.join(', ')} (${describe(sig)}). Export an encoder for feature-extraction without past key values or position ids.`,
+      );
+    }
+    const idsSpec = sig.inputs.find((i) => i.name === 'input_ids')!;
+    const dtype = idsSpec.dtype === 'int32' ? 'int32' : 'int64';
+    if (idsSpec.dtype !== 'int64' && idsSpec.dtype !== 'int32') {
+      throw new EncoderFolderError(`${onnxPath}: input_ids must be int64 or int32, got ${idsSpec.dtype}.`);
+    }
+    const outNames = sig.outputs.map((o) => o.name);
+    const output = (own ? POOLED_OUTPUTS : [...POOLED_OUTPUTS, ...TOKEN_OUTPUTS]).find((n) =>
+      outNames.includes(n),
+    );
+    if (!output) {
+      throw new EncoderFolderError(
+        `${onnxPath} has none of the outputs ${own ? POOLED_OUTPUTS.join(', ') : [...POOLED_OUTPUTS, ...TOKEN_OUTPUTS].join(', ')} (${describe(sig)}).`,
+      );
+    }
+    const outSpec = sig.outputs.find((o) => o.name === output)!;
+    const pooled = POOLED_OUTPUTS.includes(output);
+    const rank = pooled ? 2 : 3;
+    if (outSpec.shape && outSpec.shape.length !== rank) {
+      throw new EncoderFolderError(
+        `${onnxPath}: output '${output}' should have rank ${rank}, got [${outSpec.shape.join(', ')}].`,
+      );
+    }
+    const lastDim = outSpec.shape?.[rank - 1];
+    const staticDim = typeof lastDim === 'number' ? lastDim : undefined;
+    if (staticDim !== undefined && hidden !== undefined && staticDim !== hidden && !(pooled && !own)) {
+      throw new EncoderFolderError(
+        `${onnxPath}: '${output}' has width ${staticDim} but config.json says the hidden size is ${hidden}; the ONNX model and config.json are from different models.`,
+      );
+    }
+    // A sentence-transformers export may project the pooled vector (Dense layer): its width wins over hidden_size.
+    const dimension = staticDim ?? hidden;
+    if (dimension === undefined) {
+      throw new EncoderFolderError(
+        `${configPath} states no hidden size (hidden_size) and ${onnxPath}'s '${output}' has a dynamic width; add hidden_size to config.json.`,
+      );
+    }
+    const fn = await compile(bytes.bytes, sessionOptions(options));
+    const runner: Runner = {
+      fn,
+      idsName: 'input_ids',
+      maskName: 'attention_mask',
+      typesName: names.has('token_type_ids') ? 'token_type_ids' : undefined,
+      dtype,
+      output,
+      pooled,
+    };
+    const padFromConfig = num('pad_token_id');
+    return new LocalEmbedder(
+      runner,
+      tokenizer,
+      {
+        id: options.id ?? basename(resolve(dir)),
+        dimension,
+        maxLength: maxLengthOf(options, positions, tokenizer),
+        padId: tokenizer.padTokenId ?? padFromConfig ?? 0,
+      },
+      options,
+    );
+  }
+
+  /**
+   * Embed texts: one unit-length Float32Array of length {@link dimension} per text, in input order.
+   * @throws {EmbedderError} when a text is not a string or encodes to no tokens; the signal's reason (an
+   *   AbortError) when `signal` aborts (checked before every batch).
+   * @example
+   * ```ts
+   * const vecs = await emb.embed(texts, { signal: AbortSignal.timeout(10_000) });
+   * ```
+   */
+  async embed(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    if (!Array.isArray(texts))
+      throw new EmbedderError(
+        `embed() takes an array of strings, got ${texts === null ? 'null' : typeof texts}.`,
+      );
+    texts.forEach((t, i) => {
+      if (typeof t !== 'string')
+        throw new EmbedderError(`embed(): texts[${i}] is ${t === null ? 'null' : typeof t}, not a string.`);
+    });
+    if (texts.length === 0) return [];
+    const enc = this.tokenizer.encodeBatch(texts, {
+      truncation: true,
+      maxLength: this.maxLength,
+      paddingSide: 'right',
+      padTokenId: this.padId,
+    });
+    const empty = enc.lengths.indexOf(0);
+    if (empty >= 0) {
+      throw new EmbedderError(
+        `embed(): texts[${empty}] (${JSON.stringify(texts[empty].slice(0, 40))}) encodes to no tokens, so it has no mean embedding; drop empty texts or use a tokenizer that adds [CLS] / [SEP].`,
+      );
+    }
+    const order = texts.map((_, i) => i);
+    if (this.sortByLength) order.sort((a, b) => enc.lengths[b] - enc.lengths[a] || a - b);
+    const out = new Array<Float32Array>(texts.length);
+    for (let start = 0; start < order.length; start += this.batchSize) {
+      signal?.throwIfAborted();
+      const rows = order.slice(start, start + this.batchSize);
+      const vecs = await this.runBatch(rows.map((i) => enc.row(i)));
+      rows.forEach((r, k) => {
+        out[r] = vecs[k];
+      });
+      // session.run resolves as a microtask: yield to the event loop so timers and abort events fire between batches.
+      if (start + this.batchSize < order.length) await new Promise<void>((r) => setImmediate(r));
+    }
+    signal?.throwIfAborted();
+    return out;
+  }
+
+  /** Release the ONNX Runtime session. */
+  async dispose(): Promise<void> {
+    await this.runner.fn.dispose();
+  }
+
+  private async runBatch(rows: number[][]): Promise<Float32Array[]> {
+    const r = this.runner;
+    const b = rows.length;
+    const s = Math.max(...rows.map((x) => x.length));
+    const ids = new Int32Array(b * s).fill(this.padId);
+    const mask = new Int32Array(b * s);
+    rows.forEach((row, i) => {
+      ids.set(row, i * s);
+      mask.fill(1, i * s, i * s + row.length);
+    });
+    const tensor = (v: Int32Array) =>
+      r.dtype === 'int64'
+        ? new Tensor('int64', BigInt64Array.from(v, BigInt), [b, s])
+        : new Tensor('int32', v, [b, s]);
+    const feeds: Feeds = { [r.idsName]: tensor(ids), [r.maskName]: tensor(mask) };
+    if (r.typesName) feeds[r.typesName] = tensor(new Int32Array(b * s));
+    const result = (await r.fn.run(feeds, { outputs: [r.output] }))[r.output];
+    const data = result.data as Float32Array;
+    if (result.dtype !== 'float32')
+      throw new EmbedderError(
+        `The model's '${r.output}' output is ${result.dtype}; only float32 encoders are supported.`,
+      );
+    const d = this.dimension;
+    if (r.pooled) {
+      if (result.shape.length !== 2 || result.shape[0] !== b || result.shape[1] !== d) {
+        throw new EmbedderError(
+          `The model returned '${r.output}' of shape [${result.shape.join(', ')}], expected [${b}, ${d}].`,
+        );
+      }
+      // Project graphs normalise already; other exports may not (and renormalising unit vectors is harmless).
+      return Array.from({ length: b }, (_, i) => normalizeRow(data.subarray(i * d, (i + 1) * d)));
+    }
+    if (
+      result.shape.length !== 3 ||
+      result.shape[0] !== b ||
+      result.shape[1] !== s ||
+      result.shape[2] !== d
+    ) {
+      throw new EmbedderError(
+        `The model returned '${r.output}' of shape [${result.shape.join(', ')}], expected [${b}, ${s}, ${d}] (config.json's hidden size ${d}).`,
+      );
+    }
+    return meanPoolNormalize(data, mask, b, s, d);
+  }
+}
+
+function checkOptions(o: LocalEmbedderOptions): void {
+  checkPositiveInt(o.batchSize, 'batchSize');
+  checkPositiveInt(o.maxLength, 'maxLength');
+  checkPositiveInt(o.intraOpNumThreads, 'intraOpNumThreads');
+}
+
+function sessionOptions(o: LocalEmbedderOptions): SessionOptions {
+  const s: SessionOptions = {};
+  if (o.executionProvider !== undefined) s.executionProvider = o.executionProvider;
+  if (o.deviceId !== undefined) s.deviceId = o.deviceId;
+  if (o.intraOpNumThreads !== undefined) s.intraOpNumThreads = o.intraOpNumThreads;
+  if (o.optimizationLevel !== undefined) s.optimizationLevel = o.optimizationLevel;
+  return s;
+}
+
+function maxLengthOf(o: LocalEmbedderOptions, positions: number | undefined, tokenizer: Tokenizer): number {
+  if (o.maxLength !== undefined) {
+    if (positions !== undefined && o.maxLength > positions) {
+      throw new EmbedderError(
+        `maxLength ${o.maxLength} exceeds the model's ${positions} positions; use at most ${positions}.`,
+      );
+    }
+    return o.maxLength;
+  }
+  const caps = [positions, tokenizer.modelMaxLength].filter((x): x is number => x !== undefined);
+  if (caps.length === 0) {
+    throw new EmbedderError(
+      'The model states no maximum length (max_position_embeddings, model_max_length); pass maxLength.',
+    );
+  }
+  return Math.min(...caps);
+}
+
+async function findOnnx(dir: string, file: string | undefined): Promise<string> {
+  const candidates = file !== undefined ? [file] : ['onnx/model.onnx', 'model.onnx'];
+  for (const c of candidates) {
+    const p = join(dir, c);
+    if (
+      await stat(p).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return p;
+  }
+  throw new EncoderFolderError(
+    `${dir} has no ONNX model (looked for ${candidates.join(', ')}); export one (optimum-cli export onnx --task feature-extraction) or save the folder with saveEncoderFolder.`,
+  );
+}
+
+/** The model's bytes for ONNX Runtime (external data inlined) and its decoded form for the signature. */
+async function readOnnx(path: string): Promise<{ bytes: Uint8Array; model: ReturnType<typeof decodeModel> }> {
+  try {
+    const b = await readFile(path);
+    const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    const model = decodeModel(bytes);
+    if (!model.graph.initializer.some((t) => t.dataLocation === DataLocation.EXTERNAL))
+      return { bytes, model };
+    const loaded = await loadModel(path, { inlineExternalData: true });
+    return { bytes: encodeModel(loaded.model), model: loaded.model };
+  } catch (err) {
+    if (err instanceof EncoderFolderError) throw err;
+    throw new EncoderFolderError(`Cannot load ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
