@@ -2,6 +2,7 @@ import type { Command } from '../cli.js';
 import { cotCommand } from './cot.js';
 import { demoCommand } from './demo.js';
 import { rlCommand } from './rl.js';
+import { trustCommand } from './trust.js';
 
 /** Every top-level `proj` command, in the order --help lists them. Add new commands here. */
-export const commands: Command[] = [demoCommand, cotCommand, rlCommand];
+export const commands: Command[] = [demoCommand, trustCommand, cotCommand, rlCommand];
