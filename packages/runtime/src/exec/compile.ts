@@ -10,6 +10,7 @@ import { type DType, dtypeFromOnnxCode } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { FeedError, SessionError } from './errors.js';
 import { acquireSession, releaseSession, type SessionOptions } from './session.js';
+import { latestProfileFile, type ProfileSummary, summarizeProfile } from './profile.js';
 
 /** Named input tensors. */
 export type Feeds = Record<string, Tensor>;
@@ -45,6 +46,11 @@ export interface CompiledGraph {
   readonly session: ort.InferenceSession;
   /** Release this handle's session reference. Further calls throw. */
   dispose(): Promise<void>;
+  /**
+   * Stop profiling (compile with `profilePrefix`) and summarise where the time went, per op type.
+   * @throws {SessionError} when the graph was not compiled with profiling.
+   */
+  endProfiling(): Promise<ProfileSummary>;
 }
 
 function specsOf(model: ModelProto, which: 'input' | 'output', exclude: ReadonlySet<string>): IOSpec[] {
@@ -198,6 +204,13 @@ export async function compile(
       if (disposed) return;
       disposed = true;
       await releaseSession(key, session);
+    },
+    endProfiling: async () => {
+      if (!options.profilePrefix) throw new SessionError(`${label} was not compiled with profilePrefix; nothing was profiled.`);
+      session.endProfiling();
+      const file = await latestProfileFile(options.profilePrefix);
+      if (!file) throw new SessionError(`ONNX Runtime wrote no profile for prefix ${options.profilePrefix}.`);
+      return summarizeProfile(file);
     },
   });
   return fn;

@@ -22,6 +22,19 @@ export interface SessionOptions {
   intraOpNumThreads?: number;
   /** Optimisation level (default 'all'). */
   optimizationLevel?: OptimizationLevel;
+  /**
+   * 'sequential' (default) runs one node at a time, each using the intra-op threads; 'parallel' also runs
+   * independent nodes concurrently on `interOpNumThreads` threads (can help graphs with many small ops, e.g.
+   * backward passes).
+   */
+  executionMode?: 'sequential' | 'parallel';
+  /** Threads for running independent nodes concurrently in 'parallel' mode (default 2 there, else 1). */
+  interOpNumThreads?: number;
+  /**
+   * Record ONNX Runtime's per-node profile (a Chrome-trace JSON written under this file prefix, e.g.
+   * '/tmp/prof/step'); read it with `CompiledGraph.endProfiling()`. Profiled sessions are never shared.
+   */
+  profilePrefix?: string;
   /** ONNX Runtime's CPU memory arena (default true). Turning it off can speed up training steps. */
   enableCpuMemArena?: boolean;
   /** Share one session between identical models + options (default true). */
@@ -56,11 +69,12 @@ function ortOptions(o: SessionOptions): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: providers,
     intraOpNumThreads: o.intraOpNumThreads ?? availableParallelism(),
-    interOpNumThreads: 1,
+    interOpNumThreads: o.interOpNumThreads ?? (o.executionMode === 'parallel' ? 2 : 1),
     graphOptimizationLevel: o.optimizationLevel ?? 'all',
     enableCpuMemArena: o.enableCpuMemArena ?? true,
-    executionMode: 'sequential',
+    executionMode: o.executionMode ?? 'sequential',
     logSeverityLevel: 3,
+    ...(o.profilePrefix ? { enableProfiling: true, profileFilePrefix: o.profilePrefix } : {}),
   };
 }
 
@@ -101,7 +115,7 @@ export async function acquireSession(
       throw new SessionError(`ONNX Runtime could not load the model: ${(e as Error).message}`, { cause: e });
     }
   };
-  if (options.cache === false) return { session: await create(), key: null };
+  if (options.cache === false || options.profilePrefix) return { session: await create(), key: null };
   const key = `${createHash('sha1').update(model).digest('hex')}:${JSON.stringify(opts)}`;
   let entry = cache.get(key);
   if (!entry) {
