@@ -5,7 +5,8 @@
  * vocab 1000): the project's own (ONNX returns sentence_embedding, pooled in the graph) and an Optimum-style one
  * (ONNX returns last_hidden_state only, pooled on the host).
  *
- * Run: npx tsx --conditions @proj/source packages/models/bench/embed.bench.ts   (BENCH_ROUNDS, BENCH_TEXTS)
+ * Run: npx tsx --conditions @proj/source packages/models/bench/embed.bench.ts
+ * Env: BENCH_ROUNDS (5), BENCH_TEXTS (256), BENCH_THREADS (2), BENCH_PEER=0 to time ours alone.
  * The peer needs `npm install -D -w @proj/models @huggingface/transformers@4.3.1`; without it only ours runs.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -49,6 +50,7 @@ function median(xs: number[]): number {
 }
 
 async function loadPeer(): Promise<TransformersModule | null> {
+  if (process.env.BENCH_PEER === '0') return null;
   try {
     const name = PEER; // a variable specifier: the package is optional, so typecheck must not require it
     return (await import(name)) as TransformersModule;
@@ -89,7 +91,9 @@ async function main() {
     peer.env.allowLocalModels = true;
     peer.env.localModelPath = root;
   } else {
-    console.log(`${PEER} is not installed: timing ours only (npm install -D -w @proj/models ${PEER}@4.3.1).`);
+    console.log(
+      `${PEER} is not installed or BENCH_PEER=0: timing ours only (npm install -D -w @proj/models ${PEER}@4.3.1).`,
+    );
   }
   console.log(
     `${availableParallelism()} cores, ${threads} intra-op threads, ${nTexts} texts x ${TOKENS} tokens, batch ${batchSize}, ${rounds} rounds\n`,

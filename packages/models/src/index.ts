@@ -59,3 +59,4 @@ export { type BuildContext, embedding, layerNorm, linear, mlp, rmsNorm, silu, sw
 export { type InitSpec, ParameterError, ParameterStore } from './nn/params.js';
 export * from './remote/index.js';
 export * from './tokenizer/index.js';
+export * from './encoder/index.js';

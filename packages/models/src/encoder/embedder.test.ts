@@ -152,7 +152,13 @@ describe('project encoder folders', () => {
       sortByLength: false,
     });
     (await unsorted.embed(sample)).forEach((v, i) => expect(maxAbsDiff(v, a[i])).toBeLessThan(1e-6));
-    for (const e of [mem, disk, unsorted]) await e.dispose();
+    // More texts than one tokenise-and-sort window (16 batches of 1).
+    const single = await LocalEmbedder.create(config, store, tokenizer, { batchSize: 1 });
+    const many = Array.from({ length: 37 }, (_, i) => sample[(i * 3) % sample.length]);
+    (await single.embed(many)).forEach((v, i) =>
+      expect(maxAbsDiff(v, a[(i * 3) % sample.length])).toBeLessThan(1e-6),
+    );
+    for (const e of [mem, disk, unsorted, single]) await e.dispose();
   });
 
   it('refuses to overwrite without overwrite: true, replaces atomically with it, and leaves no temporary folders', async () => {
@@ -191,6 +197,9 @@ describe('project encoder folders', () => {
     const emb = await LocalEmbedder.create(config, store, noSpecials, { batchSize: 1 });
     await expect(emb.embed(['a cat', 3 as unknown as string])).rejects.toThrow(/texts\[1\] is number/);
     await expect(emb.embed(['a cat', ''])).rejects.toThrow(EmbedderError);
+    await expect(emb.embed([...Array(20).fill('a cat'), ''])).rejects.toThrow(
+      /texts\[20\] \(""\) encodes to no tokens/,
+    );
     expect(await emb.embed([])).toEqual([]);
     await expect(emb.embed(['a cat'], { signal: AbortSignal.abort() })).rejects.toMatchObject({
       name: 'AbortError',

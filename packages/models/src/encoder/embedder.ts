@@ -33,8 +33,8 @@ export interface LocalEmbedderOptions
    */
   maxLength?: number;
   /**
-   * Batch texts of similar token length together (then restore the input order), so short texts are not padded
-   * to the longest text of the call. Default true.
+   * Batch texts of similar token length together (within windows of 16 batches; the input order is restored), so
+   * short texts are not padded to the longest text of the call. Default true.
    */
   sortByLength?: boolean;
   /** The embedder's `id`. Default: the folder name (or 'local-encoder'). */
@@ -60,6 +60,8 @@ interface Runner {
 }
 
 const TOKEN_OUTPUTS = ['last_hidden_state', 'token_embeddings'];
+/** Batches per tokenise-and-sort window of an embed() call. */
+const WINDOW_BATCHES = 16;
 const POOLED_OUTPUTS = ['sentence_embedding'];
 
 function checkPositiveInt(v: number | undefined, name: string): void {
@@ -295,30 +297,36 @@ export class LocalEmbedder implements Embedder {
         throw new EmbedderError(`embed(): texts[${i}] is ${t === null ? 'null' : typeof t}, not a string.`);
     });
     if (texts.length === 0) return [];
-    const enc = this.tokenizer.encodeBatch(texts, {
-      truncation: true,
-      maxLength: this.maxLength,
-      paddingSide: 'right',
-      padTokenId: this.padId,
-    });
-    const empty = enc.lengths.indexOf(0);
-    if (empty >= 0) {
-      throw new EmbedderError(
-        `embed(): texts[${empty}] (${JSON.stringify(texts[empty].slice(0, 40))}) encodes to no tokens, so it has no mean embedding; drop empty texts or use a tokenizer that adds [CLS] / [SEP].`,
-      );
-    }
-    const order = texts.map((_, i) => i);
-    if (this.sortByLength) order.sort((a, b) => enc.lengths[b] - enc.lengths[a] || a - b);
+    // Texts are tokenised and length-sorted a window at a time, so memory stays bounded for large calls.
+    const window = this.batchSize * WINDOW_BATCHES;
     const out = new Array<Float32Array>(texts.length);
-    for (let start = 0; start < order.length; start += this.batchSize) {
-      signal?.throwIfAborted();
-      const rows = order.slice(start, start + this.batchSize);
-      const vecs = await this.runBatch(rows.map((i) => enc.row(i)));
-      rows.forEach((r, k) => {
-        out[r] = vecs[k];
+    let first = true;
+    for (let w0 = 0; w0 < texts.length; w0 += window) {
+      const enc = this.tokenizer.encodeBatch(texts.slice(w0, w0 + window), {
+        truncation: true,
+        maxLength: this.maxLength,
+        paddingSide: 'right',
+        padTokenId: this.padId,
       });
-      // session.run resolves as a microtask: yield to the event loop so timers and abort events fire between batches.
-      if (start + this.batchSize < order.length) await new Promise<void>((r) => setImmediate(r));
+      const empty = enc.lengths.indexOf(0);
+      if (empty >= 0) {
+        throw new EmbedderError(
+          `embed(): texts[${w0 + empty}] (${JSON.stringify(texts[w0 + empty].slice(0, 40))}) encodes to no tokens, so it has no mean embedding; drop empty texts or use a tokenizer that adds [CLS] / [SEP].`,
+        );
+      }
+      const order = enc.lengths.map((_, i) => i);
+      if (this.sortByLength) order.sort((a, b) => enc.lengths[b] - enc.lengths[a] || a - b);
+      for (let start = 0; start < order.length; start += this.batchSize) {
+        // session.run resolves as a microtask: yield to the event loop so timers and abort events fire between batches.
+        if (!first) await new Promise<void>((r) => setImmediate(r));
+        first = false;
+        signal?.throwIfAborted();
+        const rows = order.slice(start, start + this.batchSize);
+        const vecs = await this.runBatch(rows.map((i) => enc.row(i)));
+        rows.forEach((r, k) => {
+          out[w0 + r] = vecs[k];
+        });
+      }
     }
     signal?.throwIfAborted();
     return out;

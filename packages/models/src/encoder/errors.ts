@@ -1,5 +1,7 @@
+import { ModelFolderError } from '../folder/errors.js';
+
 /**
- * Raised for an encoder model folder that cannot be used: a required file is missing (the message names it),
+ * Raised for an encoder model folder that cannot be used (a {@link ModelFolderError}, like the decoder folders'): a required file is missing (the message names it),
  * a JSON file is malformed, the weights or the ONNX model do not match config.json (shapes, hidden size,
  * vocabulary), the ONNX model lacks the inputs / outputs an embedder needs, or the target of a save exists.
  *
@@ -9,7 +11,7 @@
  * catch (e) { if (e instanceof EncoderFolderError) console.error(e.message); }
  * ```
  */
-export class EncoderFolderError extends Error {
+export class EncoderFolderError extends ModelFolderError {
   override name = 'EncoderFolderError';
 }
 

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { encodeModel, encodeSafetensors, loadSafetensors, type Tensor, toModel } from '@proj/runtime';
 import { ConfigError } from '../decoder/config.js';
+import { writeFolderAtomic } from '../folder/fs.js';
 import { ParameterError, ParameterStore } from '../nn/params.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { type EncoderConfig, encoderConfigFromHf, hfBertConfig, validateEncoderConfig } from './config.js';
@@ -136,33 +136,15 @@ export async function saveEncoderFolder(dir: string, options: SaveEncoderFolderO
     [...encoderParameterShapes(config).keys()].map((k) => [k, tensors.get(k) as Tensor]),
   );
   const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
-  const tag = `${process.pid}-${randomBytes(6).toString('hex')}`;
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${tag}`);
-  try {
-    await mkdir(join(tmp, 'onnx'), { recursive: true });
+  await writeFolderAtomic(target, async (tmp) => {
+    await mkdir(join(tmp, 'onnx'));
     await writeFile(join(tmp, 'config.json'), json({ ...hfBertConfig(config), [PROJ_ENCODER_KEY]: config }));
     await writeFile(join(tmp, 'tokenizer.json'), json(options.tokenizer.tokenizerJson));
     await writeFile(join(tmp, 'tokenizer_config.json'), json(options.tokenizer.tokenizerConfig));
     // format 'pt': transformers refuses safetensors files whose metadata names another framework
     await writeFile(join(tmp, 'model.safetensors'), encodeSafetensors(weights, { format: 'pt' }));
     await writeFile(join(tmp, 'onnx', 'model.onnx'), onnx);
-    if (exists) {
-      const old = join(dirname(target), `.${basename(target)}.old-${tag}`);
-      await rename(target, old);
-      try {
-        await rename(tmp, target);
-      } catch (err) {
-        await rename(old, target);
-        throw err;
-      }
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(tmp, target);
-    }
-  } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  });
 }
 
 /** Read and parse a JSON file of a model folder. */

@@ -1,4 +1,5 @@
 import { crossEntropy, type Dim, Graph, ops, type Value } from '@proj/runtime';
+import { ConfigError } from '../decoder/config.js';
 import type { InitSpec, ParameterStore } from '../nn/params.js';
 import type { EncoderConfig } from './config.js';
 
@@ -155,7 +156,9 @@ export function encodeBatch(
  * 0 = padding; optionally `token_type_ids`), outputs `last_hidden_state` [batch, seq, dModel] and
  * `sentence_embedding` [batch, dModel] (masked mean pooling + L2 normalisation inside the graph, so one ONNX
  * Runtime call returns unit vectors). Input and output names follow Optimum's feature-extraction exports.
+ * Weights come from `store` (created there, seeded, when absent).
  *
+ * @throws {ConfigError} for `tokenTypeIds: true` on a config without token types.
  * @example
  * ```ts
  * const config = bertConfig({ vocabSize: 1000, dModel: 256, nLayers: 4, nHeads: 4, maxPositions: 128 });
@@ -178,7 +181,7 @@ export function buildEncoderGraph(
   };
   if (options.tokenTypeIds) {
     if (config.typeVocabSize === 0) {
-      throw new RangeError(
+      throw new ConfigError(
         'tokenTypeIds: true needs a config with typeVocabSize > 0 (this model has no token-type table).',
       );
     }
