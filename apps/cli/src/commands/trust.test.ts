@@ -9,7 +9,7 @@ import {
   parseEvaluationJsonl,
   semanticIsotropy,
 } from '@proj/isotropy';
-import { ByteTokenizer, gpt2Config, ParameterStore, saveDecoderFolder } from '@proj/models';
+import { ByteTokenizer, gpt2Config, LocalEmbedder, ParameterStore, saveDecoderFolder } from '@proj/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type FakeCompletionRequest,
@@ -336,6 +336,34 @@ describe('proj trust responses', () => {
     { id: 'a', prompt: 'Who was Ada?', responses: [answer(0), answer(1), answer(6)] },
     { prompt: 'Who was Ada, really?', topic: 'Ada', responses: [answer(0), answer(1), answer(2)] },
   ];
+
+  it('embeds with a local embedder folder (--embed-dir), matching LocalEmbedder directly', async () => {
+    const folder = join(
+      import.meta.dirname,
+      '..',
+      '..',
+      '..',
+      '..',
+      'packages',
+      'models',
+      'src',
+      'encoder',
+      'fixtures',
+      'tiny-bert',
+    );
+    const file = join(dir, 'responses-local.jsonl');
+    await writeFile(file, `${JSON.stringify(lines[0])}\n`);
+    const r = await run(['trust', 'responses', '--embed-dir', folder, '--raw', '--json', file]);
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.out);
+    const emb = await LocalEmbedder.fromFolder(folder);
+    const want = semanticIsotropy(await emb.embed(lines[0].responses));
+    await emb.dispose();
+    expect(got.score).toBeCloseTo(want, 6);
+    const bad = await run(['trust', 'responses', '--embed-dir', join(dir, 'nope'), file]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--embed-dir .*nope/);
+  });
 
   it('scores a JSONL file through the embedding endpoint, in order', async () => {
     const file = join(dir, 'responses.jsonl');

@@ -21,6 +21,7 @@ import {
   type Embedder,
   EndpointError,
   type LanguageModel,
+  LocalEmbedder,
   loadLanguageModel,
   RemoteEmbedder,
   RemoteLanguageModel,
@@ -93,6 +94,12 @@ const embedding: Record<string, OptionSpec> = {
     description: 'OpenAI-compatible API root of the embedder (default: --endpoint).',
   },
   'embed-model': { type: 'string', valueName: 'name', description: 'Embedding model name on that server.' },
+  'embed-dir': {
+    type: 'string',
+    valueName: 'dir',
+    description:
+      "A local embedder folder instead (the project's encoder folders or an Optimum BERT/MiniLM export).",
+  },
   'task-prefix': {
     type: 'string',
     valueName: 'text',
@@ -246,12 +253,22 @@ function explain(e: unknown, roles: readonly EndpointRole[]): unknown {
   return new TrustEndpointError(`${where} failed: ${e.message}`, { cause: e });
 }
 
-function embedderOf(v: Values, conn: Connection, roles: EndpointRole[]): Embedder {
+async function embedderOf(v: Values, conn: Connection, roles: EndpointRole[]): Promise<Embedder> {
+  const dir = str(v, 'embed-dir');
+  if (dir !== undefined) {
+    if (str(v, 'embed-model') !== undefined)
+      throw new UsageError('pass either --embed-dir or --embed-model, not both.');
+    try {
+      return await LocalEmbedder.fromFolder(dir);
+    } catch (e) {
+      throw new TrustInputError(`--embed-dir ${dir}: ${(e as Error).message}`, { cause: e });
+    }
+  }
   const url = str(v, 'embed-endpoint') ?? str(v, 'endpoint') ?? process.env.OPENAI_BASE_URL;
   const model = str(v, 'embed-model');
   if (!url || !model) {
     throw new UsageError(
-      'embedding the answers needs --embed-model <name> and --embed-endpoint <url> (or --endpoint / $OPENAI_BASE_URL), e.g. --embed-endpoint http://localhost:8000/v1 --embed-model BAAI/bge-small-en-v1.5.',
+      'embedding the answers needs --embed-model <name> and --embed-endpoint <url> (or --endpoint / $OPENAI_BASE_URL), e.g. --embed-endpoint http://localhost:8000/v1 --embed-model BAAI/bge-small-en-v1.5, or a local --embed-dir <dir>.',
     );
   }
   roles.push({
@@ -380,7 +397,7 @@ async function runScore(ctx: CommandContext): Promise<number> {
       'sampling needs --model <name> on --endpoint <url> (or $OPENAI_BASE_URL), or a local --model-dir <dir>.',
     );
   }
-  const embedder = embedderOf(v, conn, roles);
+  const embedder = await embedderOf(v, conn, roles);
   const progress = new Progress(ctx, `sampling ${n} answers`, 'requests');
   let model: LanguageModel & { dispose?: () => Promise<void> };
   if (dir !== undefined) {
@@ -497,7 +514,9 @@ async function runResponses(ctx: CommandContext): Promise<number> {
   const { text, source } = await readSource(ctx, 'responses');
   const records = parseResponsesJsonl(text, { source });
   const roles: EndpointRole[] = [];
-  const embedder = records.some((r) => r.embeddings === undefined) ? embedderOf(v, conn, roles) : undefined;
+  const embedder = records.some((r) => r.embeddings === undefined)
+    ? await embedderOf(v, conn, roles)
+    : undefined;
   const scorer = new TrustScorer({ embedder, excerpt });
   const progress = new Progress(ctx, 'scoring', 'prompts');
   let results: TrustScore[];
@@ -636,7 +655,7 @@ async function runEvaluate(ctx: CommandContext): Promise<number> {
   const records: EvaluationRecord[] = parseEvaluationJsonl(text, { source });
   const needsEmbedder =
     estimators.some((e) => e.needs === 'embeddings') && records.some((r) => r.embeddings === undefined);
-  const embedder = needsEmbedder ? embedderOf(v, conn, roles) : undefined;
+  const embedder = needsEmbedder ? await embedderOf(v, conn, roles) : undefined;
   const out = str(v, 'out');
   const progress = new Progress(ctx, 'scoring', 'prompts');
   let result: Awaited<ReturnType<typeof evaluateRecords>>;
