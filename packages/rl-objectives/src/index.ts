@@ -1,8 +1,10 @@
 /**
- * @proj/rl-objectives: numeric RL objectives for LLM post-training over plain typed arrays: group
- * advantages (GRPO, Dr.GRPO, RLOO, REINFORCE, REINFORCE++, best-only), LENS, AsymRE, outcome-based
+ * @proj/rl-objectives: RL objectives for LLM post-training. Numeric functions over plain typed arrays (group
+ * advantages: GRPO, Dr.GRPO, RLOO, REINFORCE, REINFORCE++, best-only; LENS, AsymRE, outcome-based
  * exploration bonuses, KL estimators, unbiased pass@k, loss aggregation, PPO / CISPO / GSPO per-token losses
- * with gradients, and DPO losses. Usable with any trainer.
+ * with gradients, DPO losses), usable with any trainer; the same losses as graph builders on @proj/runtime
+ * (plus entropy, the soft-token Gaussian log-prob and DPO with implicit-reward metrics); an online RL trainer
+ * over local decoders; and soft-token rollouts.
  *
  * @packageDocumentation
  */
@@ -51,6 +53,19 @@ export {
   zeroAllCorrectGroups,
 } from './exploration/bonuses.js';
 export { AnswerCounter, type AnswerCounterJSON, type AnswerCounterOptions } from './exploration/counter.js';
+export { maskedAggregate, maskedTokenMean, sequenceSum } from './graph-losses/aggregate.js';
+export { type DpoLossGraph, type DpoValues, dpoPairLoss } from './graph-losses/dpo.js';
+export {
+  cispoLoss,
+  type GraphPolicyLossOptions,
+  type PolicyLossGraph,
+  type PolicyLossValues,
+  type PpoClipOptions,
+  policyGradientLoss,
+  ppoClipLoss,
+  reinforceLoss,
+} from './graph-losses/policy.js';
+export { klPenalty, tokenEntropy, tokenLogprobs } from './graph-losses/token-terms.js';
 export { type KlEstimator, type KlOptions, klPenalizedRewards, klPerToken } from './kl/kl.js';
 export {
   type LensAdvantageOptions,
@@ -89,3 +104,38 @@ export {
   spanMask,
 } from './masks/masks.js';
 export { meanPassAtK, passAtK, passAtKCurve } from './passk/passk.js';
+export {
+  gaussianLogprob,
+  type SoftTokenValues,
+  softTokenLogprob,
+  softTokenMean,
+} from './soft-tokens/logprob.js';
+export {
+  type SoftRollout,
+  type SoftRolloutOptions,
+  type SoftTokenMode,
+  SoftTokenSampler,
+} from './soft-tokens/rollout.js';
+export { buildSoftTokenTrainingGraph, type PackedSoftBatch, packSoftRollouts } from './soft-tokens/train.js';
+export { type PackedBatch, packSequences, TokenLogprobRecorder } from './trainer/batch.js';
+export {
+  ADVANTAGE_ESTIMATORS,
+  type AdvantageContext,
+  type AdvantageEstimatorName,
+  type CustomAdvantageEstimator,
+  type EstimatorOptions,
+  estimateAdvantages,
+} from './trainer/estimators.js';
+export { buildPolicyTrainingGraph, type PolicyTrainingGraph, type RLLossOptions } from './trainer/graph.js';
+export { type BatchOutcomeStats, batchOutcomeStats } from './trainer/metrics.js';
+export {
+  type PolicySpec,
+  type RewardFunction,
+  type RewardResult,
+  type RLStepMetrics,
+  type RLTask,
+  RLTrainer,
+  type RLTrainerOptions,
+  type RolloutSample,
+} from './trainer/rl-trainer.js';
+export { compileWithLiveWeights, frozenModel, liveWeightsModel } from './trainer/sampler.js';

@@ -12,7 +12,9 @@ export async function evaluate(
   const f = await compile(g, { outputs, intraOpNumThreads: 1 });
   try {
     const out = await f(feeds);
-    return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, Float64Array.from(t.data as Float64Array)]));
+    return Object.fromEntries(
+      Object.entries(out).map(([k, t]) => [k, Float64Array.from(t.data as Float64Array)]),
+    );
   } finally {
     await f.dispose();
   }

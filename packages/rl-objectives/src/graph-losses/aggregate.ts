@@ -47,7 +47,9 @@ export function maskedAggregate(
       throw new InvalidValueError(`maxLength must be a positive number, got ${String(options.maxLength)}.`);
     }
     const maxLength =
-      options.maxLength === undefined ? dimSize(perToken, 1, dt) : perToken.graph.constant(options.maxLength, dt);
+      options.maxLength === undefined
+        ? dimSize(perToken, 1, dt)
+        : perToken.graph.constant(options.maxLength, dt);
     return masked.sum().div(dimSize(perToken, 0, dt).mul(maxLength));
   }
   const lengths = weight.sum([1]);

@@ -35,7 +35,8 @@ export function sameShape(a: Value, b: Value, what: string, against: string): vo
   const bad =
     a.rank !== b.rank ||
     a.shape.some((d, i) => typeof d === 'number' && typeof b.shape[i] === 'number' && d !== b.shape[i]);
-  if (bad) throw new ShapeError(`${what} is ${a.toString()} but ${against} is ${b.toString()}; they must match.`);
+  if (bad)
+    throw new ShapeError(`${what} is ${a.toString()} but ${against} is ${b.toString()}; they must match.`);
 }
 
 /**

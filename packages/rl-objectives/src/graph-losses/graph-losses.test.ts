@@ -128,10 +128,14 @@ describe('graph losses equal the numeric API on random inputs (property)', () =>
       const options = { clipLow: 0.2, clipHigh: 0.28, dualClip: kind === 'ppo' ? 3 : undefined };
       const outputs: Record<string, Value> = {};
       for (const mode of modes) {
-        const { loss } = policyGradientLoss(kind, { logprobs, oldLogprobs, advantages, mask }, {
-          ...options,
-          aggregation: mode,
-        });
+        const { loss } = policyGradientLoss(
+          kind,
+          { logprobs, oldLogprobs, advantages, mask },
+          {
+            ...options,
+            aggregation: mode,
+          },
+        );
         outputs[`loss.${mode}`] = loss;
         outputs[`grad.${mode}`] = grad(loss, [logprobs])[0];
       }
@@ -307,8 +311,18 @@ describe('graph DPO against the TRL fixtures (dpo.json)', () => {
       expectClose(out.losses, c.losses, TOL, 'losses');
       expectNear(out.loss[0], c.mean, TOL, 'mean loss');
       // The mean's gradient is the per-pair derivative / n.
-      expectClose(out.gc, c.gradChosen.map((x) => x / n), TOL, 'd/dchosen');
-      expectClose(out.gr, c.gradRejected.map((x) => x / n), TOL, 'd/drejected');
+      expectClose(
+        out.gc,
+        c.gradChosen.map((x) => x / n),
+        TOL,
+        'd/dchosen',
+      );
+      expectClose(
+        out.gr,
+        c.gradRejected.map((x) => x / n),
+        TOL,
+        'd/drejected',
+      );
       expectClose(out.chosenRewards, c.chosenRewards, TOL, 'chosen rewards');
       expectClose(out.rejectedRewards, c.rejectedRewards, TOL, 'rejected rewards');
       for (const [k, v] of Object.entries(c.metrics)) expectNear(out[k][0], v, TOL, k);
@@ -345,20 +359,26 @@ describe('aggregation helpers and input checks', () => {
     const m = g.input('m', 'float32', ['b', 4]);
     const adv = g.input('a', 'float32', ['b']);
     expect(() => ppoClipLoss({ logprobs: lp, advantages: adv, mask: m })).toThrow(InvalidValueError);
-    expect(() => ppoClipLoss({ logprobs: lp, oldLogprobs: lp, advantages: adv, mask: m }, { clipLow: -1 })).toThrow(
-      /clipLow/,
-    );
+    expect(() =>
+      ppoClipLoss({ logprobs: lp, oldLogprobs: lp, advantages: adv, mask: m }, { clipLow: -1 }),
+    ).toThrow(/clipLow/);
     expect(() =>
       ppoClipLoss({ logprobs: lp, oldLogprobs: lp, advantages: adv, mask: m }, { dualClip: 0.5 }),
     ).toThrow(/dualClip/);
     expect(() =>
-      policyGradientLoss('gspo', { logprobs: lp, oldLogprobs: lp, advantages: adv, mask: m }, { dualClip: 3 }),
+      policyGradientLoss(
+        'gspo',
+        { logprobs: lp, oldLogprobs: lp, advantages: adv, mask: m },
+        { dualClip: 3 },
+      ),
     ).toThrow(InvalidValueError);
     const wrong = g.input('w', 'float32', ['b', 5]);
     expect(() => reinforceLoss({ logprobs: lp, advantages: adv, mask: wrong })).toThrow(ShapeError);
     const ids = g.input('ids', 'int64', ['b', 4]);
     expect(() => reinforceLoss({ logprobs: ids, advantages: adv, mask: m })).toThrow(/floating point/);
-    expect(() => reinforceLoss({ logprobs: lp, advantages: adv, mask: m }, { klCoef: 0.1 })).toThrow(/refLogprobs/);
+    expect(() => reinforceLoss({ logprobs: lp, advantages: adv, mask: m }, { klCoef: 0.1 })).toThrow(
+      /refLogprobs/,
+    );
     expect(() => maskedAggregate(lp, m, 'sum' as LossAggregation)).toThrow(InvalidValueError);
     const a64 = g.input('a64', 'float64', ['b']);
     expect(() => reinforceLoss({ logprobs: lp, advantages: a64, mask: m })).toThrow(ShapeError);

@@ -96,7 +96,10 @@ export interface PolicyLossGraph {
  * const [dlogits] = grad(loss, [logits]);
  * ```
  */
-export function reinforceLoss(values: PolicyLossValues, options: GraphPolicyLossOptions = {}): PolicyLossGraph {
+export function reinforceLoss(
+  values: PolicyLossValues,
+  options: GraphPolicyLossOptions = {},
+): PolicyLossGraph {
   const { lp, A, on } = prepare(values, false);
   const perToken = A.neg().mul(lp);
   const zero = lp.graph.constant(0, lp.dtype);
@@ -159,7 +162,9 @@ export function ppoClipLoss(values: PolicyLossValues, options: PpoClipOptions = 
   if (options.dualClip !== undefined) {
     const c = options.dualClip;
     if (typeof c !== 'number' || !Number.isFinite(c) || c <= 1) {
-      throw new InvalidValueError(`dualClip must be > 1 (verl's clip_ratio_c; 3 is usual), got ${String(c)}.`);
+      throw new InvalidValueError(
+        `dualClip must be > 1 (verl's clip_ratio_c; 3 is usual), got ${String(c)}.`,
+      );
     }
     const l3 = negA.mul(c);
     const above = ops.greater(perToken, l3);
@@ -192,7 +197,8 @@ export function ppoClipLoss(values: PolicyLossValues, options: PpoClipOptions = 
  * ```
  */
 export function cispoLoss(values: PolicyLossValues, options: GraphPolicyLossOptions = {}): PolicyLossGraph {
-  if (options.dualClip !== undefined) throw new InvalidValueError("dualClip applies to 'ppo' only, not 'cispo'.");
+  if (options.dualClip !== undefined)
+    throw new InvalidValueError("dualClip applies to 'ppo' only, not 'cispo'.");
   const [lo, hi] = clipBounds(options.clipLow ?? 0.2, options.clipHigh ?? 0.2);
   const { lp, old, A, on, weight } = prepare(values, true);
   const x = lp.sub(old as Value).clip(-20, 20);
@@ -292,7 +298,9 @@ function finish(
   const out: PolicyLossGraph['metrics'] = { ...metrics };
   if (klCoef !== 0) {
     if (values.refLogprobs === undefined) {
-      throw new InvalidValueError('klCoef is set but refLogprobs is missing; pass the reference policy log-probs.');
+      throw new InvalidValueError(
+        'klCoef is set but refLogprobs is missing; pass the reference policy log-probs.',
+      );
     }
     const kl = klPenalty(values.logprobs, values.refLogprobs, { estimator: options.klEstimator ?? 'k3' });
     tok = tok.add(kl.mul(klCoef));

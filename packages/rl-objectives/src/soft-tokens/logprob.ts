@@ -12,7 +12,11 @@ import { maskParts, positive, requireFloatValue, sameShape, zeroPadding } from '
  * const h = softTokenMean(d.logits, d.embeddingTable, { temperature: 0.5 }); // [batch, seq, d_model]
  * ```
  */
-export function softTokenMean(logits: Value, embeddingTable: Value, options: { temperature?: number } = {}): Value {
+export function softTokenMean(
+  logits: Value,
+  embeddingTable: Value,
+  options: { temperature?: number } = {},
+): Value {
   requireFloatValue(logits, 'logits', [2, 3]);
   requireFloatValue(embeddingTable, 'embeddingTable', [2]);
   const v = logits.shape[logits.rank - 1];
