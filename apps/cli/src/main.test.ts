@@ -35,17 +35,22 @@ describe('proj CLI', () => {
     expect(await runCli(['demo', '--bogus'], b.io)).toBe(2);
     expect(b.err.join('\n')).toMatch(/Unknown option '--bogus'/);
     const c = fakeIO();
-    expect(await runCli(['demo', '--batch', 'x'], c.io)).toBe(2);
-    expect(c.err.join('\n')).toMatch(/--batch must be a positive integer/);
+    expect(await runCli(['demo', '--steps', 'x'], c.io)).toBe(2);
+    expect(c.err.join('\n')).toMatch(/--steps must be a positive integer/);
   });
 
-  it('demo runs the MLP on ONNX Runtime and reports it as JSON', async () => {
-    const { io, out } = fakeIO();
-    expect(await runCli(['demo', '--json', '--batch', '8', '--runs', '2'], io)).toBe(0);
+  it('demo runs every stage and reports what it measured', async () => {
+    const { io, out, err } = fakeIO();
+    expect(await runCli(['demo', '--json', '--steps', '300', '--samples', '6'], io)).toBe(0);
     const report = JSON.parse(out.join('\n'));
-    expect(report.input).toEqual([8, 512]);
-    expect(report.output).toEqual([8, 512]);
-    expect(report.graph.params).toBe(512 * 2048 + 2048 + 2048 * 512);
-    expect(Number.isFinite(report.outputMean)).toBe(true);
+    expect(err.join('\n')).toMatch(/1\. runtime[\s\S]*5\. cot-graph/);
+    expect(report.runtime.params).toBe(512 * 2048 + 2048 + 2048 * 512);
+    // The tiny LM memorises its training facts and can only guess the held-out ones...
+    expect(report.training.lastLoss).toBeLessThan(report.training.firstLoss / 10);
+    expect(report.sampling.trainedAccuracy).toBeGreaterThan(0.9);
+    expect(report.sampling.heldOutAccuracy).toBeLessThan(0.2);
+    // ...and its answers to held-out facts disagree more (higher isotropy), which the trust score picks up.
+    expect(report.trust.meanIsotropyHeldOut).toBeGreaterThan(report.trust.meanIsotropyTrained);
+    expect(report.reasoning.failedStepFraction).toBeGreaterThan(0);
   });
 });

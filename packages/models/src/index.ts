@@ -60,3 +60,4 @@ export { type InitSpec, ParameterError, ParameterStore } from './nn/params.js';
 export * from './remote/index.js';
 export * from './tokenizer/index.js';
 export * from './encoder/index.js';
+export { DecoderEmbedder, type DecoderEmbedderOptions } from './decoder/embedder.js';

@@ -39,7 +39,8 @@ export class ConfigError extends Error {
 }
 
 /** The required sizes of a preset config; every other field may be overridden too. */
-export type DecoderSizes = Pick<DecoderConfig, 'vocabSize' | 'dModel' | 'nLayers' | 'nHeads'> & Partial<DecoderConfig>;
+export type DecoderSizes = Pick<DecoderConfig, 'vocabSize' | 'dModel' | 'nLayers' | 'nHeads'> &
+  Partial<DecoderConfig>;
 
 /**
  * A GPT-2-style config: learned positions, LayerNorm, GELU MLP of width 4 d, biases, tied embeddings.

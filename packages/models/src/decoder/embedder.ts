@@ -1,0 +1,93 @@
+import { type CompiledGraph, type CompileOptions, compile, Tensor } from '@proj/runtime';
+import { meanPoolNormalize } from '../encoder/pooling.js';
+import type { Embedder } from '../interfaces.js';
+import type { ParameterStore } from '../nn/params.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import type { DecoderConfig } from './config.js';
+import { buildDecoderGraph } from './graph.js';
+
+/** Options of {@link DecoderEmbedder.create}. */
+export interface DecoderEmbedderOptions {
+  /** Texts per forward call (default 32). */
+  batchSize?: number;
+  /** Longest text in tokens; longer ones keep their first tokens (default: the model's positions). */
+  maxLength?: number;
+  session?: CompileOptions;
+}
+
+/**
+ * An {@link Embedder} from a decoder LM: mean of the final hidden states over the text's tokens, L2-normalised
+ * (the "open embedder" recipe the semantic-isotropy paper uses with decoder models). Handy when the only model
+ * at hand is the LM itself.
+ *
+ * @example
+ * ```ts
+ * const emb = await DecoderEmbedder.create(config, store, tokenizer);
+ * const [a, b] = await emb.embed(['3+4=7.', '3+4=8.']);
+ * ```
+ */
+export class DecoderEmbedder implements Embedder {
+  readonly id: string;
+  readonly dimension: number;
+
+  private constructor(
+    private readonly fn: CompiledGraph,
+    private readonly tokenizer: Tokenizer,
+    private readonly config: DecoderConfig,
+    private readonly options: DecoderEmbedderOptions,
+  ) {
+    this.id = `decoder-mean-pool(${config.family}, d=${config.dModel})`;
+    this.dimension = config.dModel;
+  }
+
+  /** Compile the decoder's hidden-state graph from its config and weights. */
+  static async create(
+    config: DecoderConfig,
+    store: ParameterStore,
+    tokenizer: Tokenizer,
+    options: DecoderEmbedderOptions = {},
+  ): Promise<DecoderEmbedder> {
+    const d = buildDecoderGraph(config, store, { hiddenStates: true });
+    const fn = await compile(d.g, { ...options.session, outputs: { last_hidden_state: d.hidden } });
+    return new DecoderEmbedder(fn, tokenizer, config, options);
+  }
+
+  async embed(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    const batchSize = this.options.batchSize ?? 32;
+    const maxLength = this.options.maxLength ?? this.config.maxPositions;
+    for (let i = 0; i < texts.length; i += batchSize) {
+      options.signal?.throwIfAborted();
+      const rows = texts.slice(i, i + batchSize).map((t) => {
+        const ids = this.tokenizer.encode(t).slice(0, maxLength);
+        return ids.length ? ids : [this.tokenizer.bosTokenId ?? this.tokenizer.padTokenId ?? 0];
+      });
+      const width = Math.max(...rows.map((r) => r.length));
+      const b = rows.length;
+      const ids = new BigInt64Array(b * width);
+      const mask = new BigInt64Array(b * width);
+      const pos = new BigInt64Array(b * width);
+      rows.forEach((r, k) => {
+        r.forEach((tok, j) => {
+          ids[k * width + j] = BigInt(tok);
+          mask[k * width + j] = 1n;
+          pos[k * width + j] = BigInt(j);
+        });
+      });
+      const res = await this.fn({
+        input_ids: new Tensor('int64', ids, [b, width]),
+        attention_mask: new Tensor('int64', mask, [b, width]),
+        position_ids: new Tensor('int64', pos, [b, width]),
+      });
+      out.push(
+        ...meanPoolNormalize(res.last_hidden_state.data as Float32Array, mask, b, width, this.dimension),
+      );
+    }
+    return out;
+  }
+
+  /** Release the ONNX Runtime session. */
+  dispose(): Promise<void> {
+    return this.fn.dispose();
+  }
+}
