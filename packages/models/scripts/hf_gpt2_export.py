@@ -106,6 +106,34 @@ def encode(text):
     return ids
 
 
+def encode_with_specials(text):
+    """encode() of the text between <|endoftext|> markers, which become the special id (as tokenizers do)."""
+    out = []
+    for i, piece in enumerate(text.split(EOT)):
+        if i:
+            out.append(EOT_ID)
+        out.extend(encode(piece))
+    return out
+
+
+# A small chat template (GPT-2 has none; models that do keep it in tokenizer_config.json): no text outside tags, so
+# its rendering is easy to derive by hand.
+CHAT_TEMPLATE = (
+    "{% for m in messages %}"
+    "{% if m['role'] not in ['system', 'user', 'assistant'] %}{{ raise_exception('unknown role: ' + m['role']) }}{% endif %}"
+    "{% if loop.first %}{{ bos_token }}{% endif %}"
+    "{{ m['role'] + ': ' + m['content'] }}"
+    "{% if m['role'] == 'assistant' %}{{ eos_token }}{% endif %}"
+    "{{ '\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ 'assistant:' }}{% endif %}"
+)
+CHAT_MESSAGES = [{'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': 'hello world'},
+                 {'role': 'assistant', 'content': 'hello'}, {'role': 'user', 'content': 'the cat?'}]
+# Derived by hand from the template above.
+CHAT_TEXT = f"{EOT}system: Be brief.\nuser: hello world\nassistant: hello{EOT}\nuser: the cat?\nassistant:"
+
+
 def tokenizer_json():
     byte_level = {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': True, 'use_regex': True}
     return {
@@ -268,7 +296,7 @@ def main():
         'add_bos_token': False, 'add_prefix_space': False,
         'added_tokens_decoder': {str(EOT_ID): {'content': EOT, 'lstrip': False, 'normalized': True, 'rstrip': False,
                                                'single_word': False, 'special': True}},
-        'bos_token': EOT, 'clean_up_tokenization_spaces': False, 'eos_token': EOT, 'errors': 'replace',
+        'bos_token': EOT, 'chat_template': CHAT_TEMPLATE, 'clean_up_tokenization_spaces': False, 'eos_token': EOT, 'errors': 'replace',
         'model_max_length': N_POSITIONS, 'pad_token': None, 'tokenizer_class': 'GPT2Tokenizer', 'unk_token': EOT,
     }
     for name, obj in (('config.json', config), ('tokenizer_config.json', tok_config), ('tokenizer.json', tokenizer_json()),
@@ -278,7 +306,7 @@ def main():
             json.dump(obj, fh, indent=2 if name != 'tokenizer.json' else None, ensure_ascii=False)
             fh.write('\n')
 
-    texts = ['the cat sat on', 'hello world']
+    texts = ['the cat sat on the mat', 'hello world']
     ids = [encode(t) for t in texts]
     width = max(len(x) for x in ids)
     # Left padding with the eos id (GPT-2 has no pad token); positions count real tokens (pads get 0).
@@ -317,6 +345,7 @@ def main():
         'step': {'inputIds': nxt.tolist(), 'attentionMask': step_mask.tolist(), 'positionIds': step_pos.tolist(),
                  'logits': r(step[0][:, -1])},
         'greedy': greedy,
+        'chat': {'messages': CHAT_MESSAGES, 'text': CHAT_TEXT, 'ids': encode_with_specials(CHAT_TEXT)},
         'tokenizerCases': [{'text': t, 'ids': encode(t)} for t in
                            ['the cat sat on the mat.', 'hello there, world!', "it's 2024 -- then what?", '  two  spaces']],
     }

@@ -13,6 +13,7 @@ export {
   llamaConfig,
   validateConfig,
 } from './decoder/config.js';
+export { DecoderEmbedder, type DecoderEmbedderOptions } from './decoder/embedder.js';
 export {
   buildDecoderGraph,
   buildLmTrainingGraph,
@@ -20,9 +21,11 @@ export {
   type DecoderGraphOptions,
   type LmTrainingOptions,
 } from './decoder/graph.js';
+export * from './encoder/index.js';
 export {
   type DecoderFolderContents,
   decoderConfigJson,
+  generationConfigJson,
   isProjDecoderFolder,
   loadDecoderFolder,
   PROJ_DECODER_FORMAT,
@@ -33,12 +36,16 @@ export {
   DECODER_ONNX_CANDIDATES,
   type LoadLanguageModelOptions,
   loadLanguageModel,
+  readChatTemplate,
+  readEosTokenIds,
 } from './folder/load-lm.js';
+export { type ChatRenderOptions, ChatTemplate, ChatTemplateError } from './generation/chat-template.js';
 export { type GenerationEnv, type GenerationRequest, runGeneration } from './generation/generate.js';
 export {
   LocalLanguageModel,
   type LocalLanguageModelOptions,
   plainChatFormat,
+  specialTokenStrings,
 } from './generation/local-lm.js';
 export {
   type DecoderRunner,
@@ -54,10 +61,9 @@ export {
   type SamplingParams,
   sampleToken,
 } from './generation/sampling.js';
+export { buildStaticCacheDecoder, StaticCacheRunner } from './generation/static-cache.js';
 export type * from './interfaces.js';
 export { type BuildContext, embedding, layerNorm, linear, mlp, rmsNorm, silu, swiglu } from './nn/layers.js';
 export { type InitSpec, ParameterError, ParameterStore } from './nn/params.js';
 export * from './remote/index.js';
 export * from './tokenizer/index.js';
-export * from './encoder/index.js';
-export { DecoderEmbedder, type DecoderEmbedderOptions } from './decoder/embedder.js';

@@ -193,7 +193,7 @@ export function buildDecoderGraph(
 }
 
 /** cos/sin for the given positions: [batch|1, 1, seq, head_dim] each (HF's rotate-half layout). */
-function rotaryTables(g: Graph, c: DecoderConfig, positions: Value): { cos: Value; sin: Value } {
+export function rotaryTables(g: Graph, c: DecoderConfig, positions: Value): { cos: Value; sin: Value } {
   const hd = headDim(c);
   const half = hd / 2;
   const cos = new Float32Array(c.maxPositions * hd);
@@ -210,7 +210,8 @@ function rotaryTables(g: Graph, c: DecoderConfig, positions: Value): { cos: Valu
   return { cos: cosT.gather(positions, 0).unsqueeze([1]), sin: sinT.gather(positions, 0).unsqueeze([1]) };
 }
 
-function applyRotary(x: Value, rope: { cos: Value; sin: Value }): Value {
+/** Rotary position embedding of x [batch, heads, seq, head_dim] (HF's rotate_half convention). */
+export function applyRotary(x: Value, rope: { cos: Value; sin: Value }): Value {
   const [x1, x2] = ops.split(x, 2, -1);
   const rotated = ops.concat([x2.neg(), x1], -1);
   return x.mul(rope.cos).add(rotated.mul(rope.sin));

@@ -62,6 +62,19 @@ export function decoderConfigJson(config: DecoderConfig): Record<string, unknown
   };
 }
 
+/**
+ * generation_config.json of a project decoder: its special token ids (what generation tools read to stop and pad).
+ * @example generationConfigJson(gpt2Config({ vocabSize: 259, dModel: 64, nLayers: 2, nHeads: 4, eosTokenId: 258 })).eos_token_id === 258
+ */
+export function generationConfigJson(config: DecoderConfig): Record<string, unknown> {
+  return {
+    _from_model_config: true,
+    bos_token_id: config.bosTokenId ?? null,
+    eos_token_id: config.eosTokenId ?? null,
+    pad_token_id: config.padTokenId ?? null,
+  };
+}
+
 /** What {@link saveDecoderFolder} writes. */
 export interface DecoderFolderContents {
   config: DecoderConfig;
@@ -71,8 +84,8 @@ export interface DecoderFolderContents {
 }
 
 /**
- * Write a project decoder as a Hugging Face-layout folder: config.json, tokenizer.json, tokenizer_config.json,
- * model.safetensors, and onnx/model.onnx (the KV-cache inference graph in the Optimum IO convention, so ONNX
+ * Write a project decoder as a Hugging Face-layout folder: config.json, generation_config.json, tokenizer.json,
+ * tokenizer_config.json, model.safetensors, and onnx/model.onnx (the KV-cache inference graph in the Optimum IO convention, so ONNX
  * tools and transformers.js-style loaders can run it). The folder is replaced atomically.
  * @example await saveDecoderFolder('models/tiny-gpt', { config, store, tokenizer: ByteTokenizer.files() })
  */
@@ -84,6 +97,10 @@ export async function saveDecoderFolder(dir: string, contents: DecoderFolderCont
   const onnxBytes = encodeModel(toModel(g, { docString: `@proj/models ${config.family} decoder` }));
   await writeFolderAtomic(dir, async (tmp) => {
     await writeFile(join(tmp, 'config.json'), `${JSON.stringify(decoderConfigJson(config), null, 2)}\n`);
+    await writeFile(
+      join(tmp, 'generation_config.json'),
+      `${JSON.stringify(generationConfigJson(config), null, 2)}\n`,
+    );
     await writeTokenizerFiles(tmp, contents.tokenizer);
     await saveSafetensors(join(tmp, 'model.safetensors'), contents.store.tensors(), { format: 'pt' });
     await mkdir(join(tmp, 'onnx'));
@@ -103,12 +120,20 @@ export async function isProjDecoderFolder(dir: string): Promise<boolean> {
  * Load a project decoder folder: its config, weights and tokenizer.
  * @throws {ModelFolderError} for a missing file, a foreign config, or weights that do not fit the config.
  */
-export async function loadDecoderFolder(dir: string): Promise<{ config: DecoderConfig; store: ParameterStore; tokenizer: Tokenizer }> {
+export async function loadDecoderFolder(
+  dir: string,
+): Promise<{ config: DecoderConfig; store: ParameterStore; tokenizer: Tokenizer }> {
   const cfgPath = join(dir, 'config.json');
-  if (!(await exists(cfgPath))) throw new ModelFolderError(`${dir} has no config.json; is it a model folder?`);
-  const raw = await readJsonFile<{ proj?: { format?: string; config?: DecoderConfig } }>(cfgPath, 'model folder');
+  if (!(await exists(cfgPath)))
+    throw new ModelFolderError(`${dir} has no config.json; is it a model folder?`);
+  const raw = await readJsonFile<{ proj?: { format?: string; config?: DecoderConfig } }>(
+    cfgPath,
+    'model folder',
+  );
   if (raw.proj?.format !== PROJ_DECODER_FORMAT || !raw.proj.config) {
-    throw new ModelFolderError(`${cfgPath} was not written by @proj/models; open exported models with LocalLanguageModel.fromFolder.`);
+    throw new ModelFolderError(
+      `${cfgPath} was not written by @proj/models; open exported models with LocalLanguageModel.fromFolder.`,
+    );
   }
   let config: DecoderConfig;
   try {

@@ -19,7 +19,9 @@ export async function readJsonFile<T = Record<string, unknown>>(path: string, wh
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new ModelFolderError(`${what}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+    throw new ModelFolderError(
+      `${what}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`,
+    );
   }
   try {
     return JSON.parse(text) as T;

@@ -1,7 +1,7 @@
 import { Rng, Tensor } from '@proj/runtime';
 import type { GenerateOptions, Generation, LogitsContext } from '../interfaces.js';
 import type { DecoderRunner, KvCache } from './runner.js';
-import { GenerationError, type SamplingParams, checkSampling, sampleToken } from './sampling.js';
+import { checkSampling, GenerationError, type SamplingParams, sampleToken } from './sampling.js';
 
 /** One sequence to generate: the prompt's token ids and which prompt / sample it is. */
 export interface GenerationRequest {
@@ -51,10 +51,15 @@ export async function runGeneration(
   requests: readonly GenerationRequest[],
   options: GenerateOptions = {},
 ): Promise<Generation[]> {
-  const params: SamplingParams = { temperature: options.temperature ?? 1, topK: options.topK ?? 0, topP: options.topP ?? 1 };
+  const params: SamplingParams = {
+    temperature: options.temperature ?? 1,
+    topK: options.topK ?? 0,
+    topP: options.topP ?? 1,
+  };
   checkSampling(params);
   const maxNew = options.maxNewTokens ?? 128;
-  if (!Number.isInteger(maxNew) || maxNew < 1) throw new GenerationError(`maxNewTokens must be a positive integer, got ${maxNew}.`);
+  if (!Number.isInteger(maxNew) || maxNew < 1)
+    throw new GenerationError(`maxNewTokens must be a positive integer, got ${maxNew}.`);
   const stopIds = new Set([...env.eosTokenIds, ...(options.stopTokenIds ?? [])]);
   const stops = (options.stop ?? []).filter((s) => s.length > 0);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
@@ -63,7 +68,8 @@ export async function runGeneration(
   const scratch = { probs: new Float64Array(vocab), order: new Int32Array(vocab) };
   if (requests.length === 0) return [];
   const maxPrompt = Math.max(...requests.map((r) => r.promptIds.length));
-  if (maxPrompt === 0) throw new GenerationError('every prompt is empty; give at least one token (e.g. a BOS token).');
+  if (maxPrompt === 0)
+    throw new GenerationError('every prompt is empty; give at least one token (e.g. a BOS token).');
   if (env.maxPositions !== undefined && maxPrompt + maxNew > env.maxPositions) {
     throw new GenerationError(
       `prompt (${maxPrompt} tokens) + maxNewTokens (${maxNew}) exceeds the model's ${env.maxPositions} positions; shorten the prompt or lower maxNewTokens.`,
@@ -104,6 +110,7 @@ export async function runGeneration(
       attentionMask: new Tensor('int64', mask, [b0, maxPrompt]),
       positionIds: new Tensor('int64', pos, [b0, maxPrompt]),
       cache: null,
+      capacity: maxPrompt + maxNew,
     });
     cache = out.cache;
     logitsRows = lastPositionRows(out.logits);
@@ -118,7 +125,11 @@ export async function runGeneration(
       const ctx: LogitsContext = {
         step,
         vocabSize: vocab,
-        rows: live.map((i) => ({ prompt: rows[i].req.prompt, sample: rows[i].req.sample, generated: rows[i].tokens })),
+        rows: live.map((i) => ({
+          prompt: rows[i].req.prompt,
+          sample: rows[i].req.sample,
+          generated: rows[i].tokens,
+        })),
       };
       for (const p of options.logitsProcessors) await p.process(flat, ctx);
       logitsRows = live.map((_, i) => flat.subarray(i * vocab, (i + 1) * vocab));

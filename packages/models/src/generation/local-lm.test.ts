@@ -5,8 +5,8 @@ import { compile } from '@proj/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gpt2Config } from '../decoder/config.js';
 import { buildDecoderGraph } from '../decoder/graph.js';
-import { ModelFolderError } from '../folder/errors.js';
 import { saveDecoderFolder } from '../folder/decoder-folder.js';
+import { ModelFolderError } from '../folder/errors.js';
 import { loadLanguageModel } from '../folder/load-lm.js';
 import type { LogitsProcessor } from '../interfaces.js';
 import { ParameterStore } from '../nn/params.js';
@@ -16,7 +16,14 @@ import { OnnxDecoderRunner } from './runner.js';
 
 const tokenizerFiles = ByteTokenizer.files();
 const tokenizer = ByteTokenizer.create();
-const config = gpt2Config({ vocabSize: tokenizer.vocabSize, dModel: 32, nLayers: 2, nHeads: 4, maxPositions: 96, eosTokenId: tokenizer.eosTokenId });
+const config = gpt2Config({
+  vocabSize: tokenizer.vocabSize,
+  dModel: 32,
+  nLayers: 2,
+  nHeads: 4,
+  maxPositions: 96,
+  eosTokenId: tokenizer.eosTokenId,
+});
 const store = new ParameterStore({ seed: 42 });
 
 let cached: LocalLanguageModel;
@@ -24,8 +31,12 @@ let uncached: LocalLanguageModel;
 beforeAll(async () => {
   const c = await compile(buildDecoderGraph(config, store, { kvCache: true }).g);
   const u = await compile(buildDecoderGraph(config, store).g);
-  cached = new LocalLanguageModel(new OnnxDecoderRunner(c, config.vocabSize), tokenizer, { maxPositions: 96 });
-  uncached = new LocalLanguageModel(new OnnxDecoderRunner(u, config.vocabSize), tokenizer, { maxPositions: 96 });
+  cached = new LocalLanguageModel(new OnnxDecoderRunner(c, config.vocabSize), tokenizer, {
+    maxPositions: 96,
+  });
+  uncached = new LocalLanguageModel(new OnnxDecoderRunner(u, config.vocabSize), tokenizer, {
+    maxPositions: 96,
+  });
 });
 afterAll(async () => {
   await cached.dispose();
@@ -47,7 +58,12 @@ describe('LocalLanguageModel', () => {
   });
 
   it('teacher-forced log-probs equal the generation-time log-probs of the same tokens', async () => {
-    const [[g1, g2]] = await cached.generate(['Once upon'], { n: 2, maxNewTokens: 16, temperature: 1, seed: 3 });
+    const [[g1, g2]] = await cached.generate(['Once upon'], {
+      n: 2,
+      maxNewTokens: 16,
+      temperature: 1,
+      seed: 3,
+    });
     const promptIds = cached.encodePrompt('Once upon');
     const scored = await cached.scoreTokens([promptIds, promptIds], [g1.tokenIds, g2.tokenIds]);
     scored[0].forEach((lp, i) => expect(lp).toBeCloseTo(g1.logprobs[i], 4));
@@ -88,14 +104,25 @@ describe('LocalLanguageModel', () => {
         ctx.rows.forEach((row, r) => {
           const want = forced[row.generated.length];
           if (want === undefined) return;
-          for (let v = 0; v < ctx.vocabSize; v++) logits[r * ctx.vocabSize + v] = v === want ? 0 : Number.NEGATIVE_INFINITY;
+          for (let v = 0; v < ctx.vocabSize; v++)
+            logits[r * ctx.vocabSize + v] = v === want ? 0 : Number.NEGATIVE_INFINITY;
         });
       },
     };
-    const [[g]] = await cached.generate(['x'], { maxNewTokens: 8, seed: 1, stop: [';'], logitsProcessors: [force] });
+    const [[g]] = await cached.generate(['x'], {
+      maxNewTokens: 8,
+      seed: 1,
+      stop: [';'],
+      logitsProcessors: [force],
+    });
     expect(g.text).toBe('ab');
     expect(g.finishReason).toBe('stop');
-    const [[h]] = await cached.generate(['x'], { maxNewTokens: 8, seed: 1, stopTokenIds: [';'.charCodeAt(0)], logitsProcessors: [force] });
+    const [[h]] = await cached.generate(['x'], {
+      maxNewTokens: 8,
+      seed: 1,
+      stopTokenIds: [';'.charCodeAt(0)],
+      logitsProcessors: [force],
+    });
     expect(h.tokenIds).toEqual(forced.slice(0, 2));
     expect(h.finishReason).toBe('stop');
     const [[k]] = await cached.generate(['x'], { maxNewTokens: 3, seed: 1, logitsProcessors: [force] });
@@ -106,7 +133,9 @@ describe('LocalLanguageModel', () => {
   it('rejects bad options and over-long requests', async () => {
     await expect(cached.generate(['a'], { temperature: -1 })).rejects.toThrow(/temperature must be/);
     await expect(cached.generate(['a'], { topP: 0 })).rejects.toThrow(/topP must be in/);
-    await expect(cached.generate(['a'], { maxNewTokens: 200 })).rejects.toThrow(/exceeds the model's 96 positions/);
+    await expect(cached.generate(['a'], { maxNewTokens: 200 })).rejects.toThrow(
+      /exceeds the model's 96 positions/,
+    );
     const ac = new AbortController();
     ac.abort();
     await expect(cached.generate(['a'], { maxNewTokens: 4, signal: ac.signal })).rejects.toThrow(/aborted/);
@@ -134,7 +163,9 @@ describe('model folders', () => {
     // The exported ONNX file alone (as an external tool would) runs the same model.
     const raw = join(dir, 'exported');
     await saveDecoderFolder(raw, { config, store, tokenizer: tokenizerFiles });
-    const cfg = JSON.parse(await (await import('node:fs/promises')).readFile(join(raw, 'config.json'), 'utf8'));
+    const cfg = JSON.parse(
+      await (await import('node:fs/promises')).readFile(join(raw, 'config.json'), 'utf8'),
+    );
     delete cfg.proj;
     await writeFile(join(raw, 'config.json'), JSON.stringify(cfg));
     const viaOnnx = await loadLanguageModel(raw);
@@ -152,6 +183,8 @@ describe('model folders', () => {
     await expect(loadLanguageModel(bad)).rejects.toThrow(/config.json is not valid JSON/);
     const wrong = join(dir, 'wrong');
     const small = gpt2Config({ ...config, dModel: 16 });
-    await expect(saveDecoderFolder(wrong, { config: small, store, tokenizer: tokenizerFiles })).rejects.toThrow(/has shape/);
+    await expect(
+      saveDecoderFolder(wrong, { config: small, store, tokenizer: tokenizerFiles }),
+    ).rejects.toThrow(/has shape/);
   });
 });

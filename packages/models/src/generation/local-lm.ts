@@ -1,6 +1,7 @@
-import { type CompileOptions, Tensor, compile } from '@proj/runtime';
+import { type CompileOptions, compile, Tensor } from '@proj/runtime';
 import type { GenerateOptions, Generation, LanguageModel, Prompt } from '../interfaces.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { ChatTemplate } from './chat-template.js';
 import { type GenerationRequest, runGeneration } from './generate.js';
 import { type DecoderRunner, OnnxDecoderRunner } from './runner.js';
 import { GenerationError, logSoftmaxRow } from './sampling.js';
@@ -13,8 +14,36 @@ export interface LocalLanguageModelOptions {
   maxBatch?: number;
   /** Longest prompt + completion the model supports. */
   maxPositions?: number;
-  /** Renders chat turns into text; default: "role: content" lines and a trailing "assistant:". */
+  /**
+   * The model's chat template (tokenizer_config.json's `chat_template`; `loadLanguageModel` passes it): chat
+   * prompts are rendered with it (special token strings from the tokenizer, `add_generation_prompt` true) and
+   * tokenized without adding special tokens, as transformers does.
+   */
+  chatTemplate?: ChatTemplate | string;
+  /** Renders chat turns into text instead of the chat template; default without a template: {@link plainChatFormat}. */
   chatFormat?: (messages: readonly { role: string; content: string }[]) => string;
+  /** Token ids that end a sequence (default: the tokenizer's EOS token; folders add generation_config.json's). */
+  eosTokenIds?: readonly number[];
+}
+
+/**
+ * The special token strings a chat template sees (`bos_token`, `eos_token`, `pad_token`, `unk_token`), from the
+ * tokenizer; roles the tokenizer has no token for are left out.
+ * @example specialTokenStrings(ByteTokenizer.create())   // { bos_token: '<bos>', eos_token: '<eos>', pad_token: '<pad>' }
+ */
+export function specialTokenStrings(tokenizer: Tokenizer): Record<string, string> {
+  const out: Record<string, string> = {};
+  const roles = {
+    bos_token: tokenizer.bosTokenId,
+    eos_token: tokenizer.eosTokenId,
+    pad_token: tokenizer.padTokenId,
+    unk_token: tokenizer.unkTokenId,
+  };
+  for (const [k, id] of Object.entries(roles)) {
+    const s = id === undefined ? undefined : tokenizer.idToToken(id);
+    if (s !== undefined) out[k] = s;
+  }
+  return out;
 }
 
 /** Default plain-text rendering of chat turns for models without a chat template. */
@@ -38,6 +67,8 @@ export class LocalLanguageModel implements LanguageModel {
   readonly id: string;
   readonly capabilities = { logits: true, logprobs: true } as const;
   private readonly maxBatch: number;
+  /** The chat template chat prompts are rendered with (undefined: none, or `chatFormat` was given). */
+  readonly chatTemplate: ChatTemplate | undefined;
 
   constructor(
     /** The decoder being run. */
@@ -52,6 +83,13 @@ export class LocalLanguageModel implements LanguageModel {
         `${this.id}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabulary is ${runner.vocabSize}; they do not belong together.`,
       );
     }
+    const t = options.chatTemplate;
+    this.chatTemplate =
+      options.chatFormat || t === undefined
+        ? undefined
+        : typeof t === 'string'
+          ? new ChatTemplate(t, specialTokenStrings(tokenizer))
+          : t;
   }
 
   /** Wrap a compiled decoder graph or ONNX bytes (Optimum IO) with a tokenizer. */
@@ -61,11 +99,21 @@ export class LocalLanguageModel implements LanguageModel {
     options: LocalLanguageModelOptions & { vocabSize: number; session?: CompileOptions },
   ): Promise<LocalLanguageModel> {
     const fn = await compile(model, options.session);
-    return new LocalLanguageModel(new OnnxDecoderRunner(fn, options.vocabSize, options.id ?? 'local'), tokenizer, options);
+    return new LocalLanguageModel(
+      new OnnxDecoderRunner(fn, options.vocabSize, options.id ?? 'local'),
+      tokenizer,
+      options,
+    );
   }
 
-  /** Token ids of a prompt (chat turns are rendered first). */
+  /**
+   * Token ids of a prompt. Chat turns are rendered with the chat template (then tokenized without adding special
+   * tokens: the template writes them), else with `chatFormat` / {@link plainChatFormat}.
+   */
   encodePrompt(prompt: Prompt): number[] {
+    if (typeof prompt !== 'string' && this.chatTemplate) {
+      return this.tokenizer.encode(this.chatTemplate.render(prompt), { addSpecialTokens: false });
+    }
     const text = typeof prompt === 'string' ? prompt : (this.options.chatFormat ?? plainChatFormat)(prompt);
     const ids = this.tokenizer.encode(text);
     if (ids.length === 0 && this.tokenizer.bosTokenId !== undefined) return [this.tokenizer.bosTokenId];
@@ -76,7 +124,7 @@ export class LocalLanguageModel implements LanguageModel {
     const t = this.tokenizer;
     return {
       runner: this.runner,
-      eosTokenIds: t.eosTokenId === undefined ? [] : [t.eosTokenId],
+      eosTokenIds: this.options.eosTokenIds ?? (t.eosTokenId === undefined ? [] : [t.eosTokenId]),
       padTokenId: t.padTokenId ?? t.eosTokenId ?? 0,
       decode: (ids: readonly number[]) => t.decode(ids, { skipSpecialTokens: true }),
       maxPositions: this.options.maxPositions,
@@ -113,7 +161,9 @@ export class LocalLanguageModel implements LanguageModel {
 
   async scoreCompletions(prompts: readonly Prompt[], completions: readonly string[]): Promise<number[][]> {
     if (prompts.length !== completions.length) {
-      throw new GenerationError(`scoreCompletions: ${prompts.length} prompts but ${completions.length} completions.`);
+      throw new GenerationError(
+        `scoreCompletions: ${prompts.length} prompts but ${completions.length} completions.`,
+      );
     }
     return this.scoreTokens(
       prompts.map((p) => this.encodePrompt(p)),
@@ -125,11 +175,15 @@ export class LocalLanguageModel implements LanguageModel {
    * Teacher-forced log p(completion token | prompt, previous tokens) for token id sequences (temperature 1).
    * The ids are used as given, so scoring what `generate` returned reproduces its log-probs.
    */
-  async scoreTokens(promptIds: readonly (readonly number[])[], completionIds: readonly (readonly number[])[]): Promise<number[][]> {
+  async scoreTokens(
+    promptIds: readonly (readonly number[])[],
+    completionIds: readonly (readonly number[])[],
+  ): Promise<number[][]> {
     const out: number[][] = [];
     for (let i = 0; i < promptIds.length; i += this.maxBatch) {
       const seqs = promptIds.slice(i, i + this.maxBatch).map((p, j) => {
-        if (p.length === 0) throw new GenerationError('scoreTokens: a prompt is empty; it needs at least one token.');
+        if (p.length === 0)
+          throw new GenerationError('scoreTokens: a prompt is empty; it needs at least one token.');
         return [...p, ...completionIds[i + j]];
       });
       const { logits, width } = await this.forwardPadded(seqs);

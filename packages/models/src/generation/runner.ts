@@ -14,6 +14,11 @@ export interface ForwardBatch {
   positionIds: Tensor;
   /** Cache from the previous call (null on the first). */
   cache: KvCache | null;
+  /**
+   * On the first call (cache null): the total length the cache will reach (prompt + new tokens), so runners with
+   * preallocated caches size them once. A hint: runners grow past it when needed, others ignore it.
+   */
+  capacity?: number;
 }
 
 /**
@@ -46,8 +51,14 @@ interface DecoderIO {
 function discoverIO(inputs: readonly IOSpec[], outputs: readonly IOSpec[], label: string): DecoderIO {
   const names = new Set(inputs.map((i) => i.name));
   const outNames = new Set(outputs.map((o) => o.name));
-  if (!names.has('input_ids')) throw new GenerationError(`${label}: the model has no 'input_ids' input (inputs: ${[...names].join(', ')}).`);
-  if (!outNames.has('logits')) throw new GenerationError(`${label}: the model has no 'logits' output (outputs: ${[...outNames].join(', ')}).`);
+  if (!names.has('input_ids'))
+    throw new GenerationError(
+      `${label}: the model has no 'input_ids' input (inputs: ${[...names].join(', ')}).`,
+    );
+  if (!outNames.has('logits'))
+    throw new GenerationError(
+      `${label}: the model has no 'logits' output (outputs: ${[...outNames].join(', ')}).`,
+    );
   const pastKeys: string[] = [];
   const pastValues: string[] = [];
   const presentKeys: string[] = [];
@@ -58,7 +69,8 @@ function discoverIO(inputs: readonly IOSpec[], outputs: readonly IOSpec[], label
     presentKeys.push(`present.${l}.key`);
     presentValues.push(`present.${l}.value`);
     for (const o of [presentKeys[l], presentValues[l]]) {
-      if (!outNames.has(o)) throw new GenerationError(`${label}: input past_key_values.${l}.* has no matching output '${o}'.`);
+      if (!outNames.has(o))
+        throw new GenerationError(`${label}: input past_key_values.${l}.* has no matching output '${o}'.`);
     }
   }
   let kvHeads = 0;
@@ -67,7 +79,9 @@ function discoverIO(inputs: readonly IOSpec[], outputs: readonly IOSpec[], label
     const spec = inputs.find((i) => i.name === pastKeys[0])!;
     const [, h, , d] = spec.shape ?? [];
     if (typeof h !== 'number' || typeof d !== 'number') {
-      throw new GenerationError(`${label}: ${pastKeys[0]} must have static head count and head size, got [${(spec.shape ?? []).join(', ')}].`);
+      throw new GenerationError(
+        `${label}: ${pastKeys[0]} must have static head count and head size, got [${(spec.shape ?? []).join(', ')}].`,
+      );
     }
     kvHeads = h;
     headDim = d;
@@ -98,7 +112,7 @@ export class OnnxDecoderRunner implements DecoderRunner {
   constructor(
     private readonly fn: CompiledGraph,
     vocabSize: number,
-    private readonly label = 'decoder',
+    label = 'decoder',
   ) {
     this.io = discoverIO(fn.inputs, fn.outputs, label);
     this.vocabSize = vocabSize;
@@ -127,7 +141,9 @@ export class OnnxDecoderRunner implements DecoderRunner {
       const b = ids.shape[0];
       io.pastKeys.forEach((k, l) => {
         feeds[k] = batch.cache ? batch.cache[2 * l] : Tensor.zeros([b, io.kvHeads, 0, io.headDim]);
-        feeds[io.pastValues[l]] = batch.cache ? batch.cache[2 * l + 1] : Tensor.zeros([b, io.kvHeads, 0, io.headDim]);
+        feeds[io.pastValues[l]] = batch.cache
+          ? batch.cache[2 * l + 1]
+          : Tensor.zeros([b, io.kvHeads, 0, io.headDim]);
       });
     }
     const out = await this.fn(feeds);

@@ -20,7 +20,8 @@ export function checkSampling(p: SamplingParams): void {
   if (!(p.temperature >= 0) || !Number.isFinite(p.temperature)) {
     throw new GenerationError(`temperature must be a finite number >= 0, got ${p.temperature}.`);
   }
-  if (!Number.isInteger(p.topK) || p.topK < 0) throw new GenerationError(`topK must be an integer >= 0, got ${p.topK}.`);
+  if (!Number.isInteger(p.topK) || p.topK < 0)
+    throw new GenerationError(`topK must be an integer >= 0, got ${p.topK}.`);
   if (!(p.topP > 0 && p.topP <= 1)) throw new GenerationError(`topP must be in (0, 1], got ${p.topP}.`);
 }
 
@@ -46,7 +47,9 @@ export function sampleToken(
     }
   }
   if (max === Number.NEGATIVE_INFINITY || Number.isNaN(max)) {
-    throw new GenerationError('every token is masked (all logits are -Infinity or NaN); check the logits processors.');
+    throw new GenerationError(
+      'every token is masked (all logits are -Infinity or NaN); check the logits processors.',
+    );
   }
   if (p.temperature === 0) {
     let z = 0;
