@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type CliIO, runCli } from './main.js';
-
-function fakeIO(stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    stdin: async () => stdin,
-    interactive: false,
-    signal: new AbortController().signal,
-  };
-  return { io, out, err };
-}
+import { runCli } from './main.js';
+import { fakeIO } from './testing.js';
 
 describe('proj CLI', () => {
   it('prints help with the command list and exits 0', async () => {

@@ -40,7 +40,7 @@ export {
   readEosTokenIds,
 } from './folder/load-lm.js';
 export { type ChatRenderOptions, ChatTemplate, ChatTemplateError } from './generation/chat-template.js';
-export { type GenerationEnv, type GenerationRequest, runGeneration } from './generation/generate.js';
+export { type GenerationEnv, type GenerationRequest, rowSeed, runGeneration } from './generation/generate.js';
 export {
   LocalLanguageModel,
   type LocalLanguageModelOptions,

@@ -9,35 +9,14 @@ import {
 } from '@proj/cot-graph';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CommandContext, helpText, parseCommandArgs, UsageError } from '../cli.js';
+import { runProj } from '../testing.js';
 import { cotCommand } from './cot.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'proj-cot-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Run `proj cot <sub> <argv>` with runCli's exit-code rules (usage 2, other errors 1), capturing output. */
-async function run(argv: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sub = cotCommand.subcommands!.find((c) => c.name === argv[0])!;
-  let code: number;
-  try {
-    const parsed = parseCommandArgs(sub, argv.slice(1));
-    const ctx: CommandContext = {
-      values: parsed.values,
-      positionals: parsed.positionals,
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-      interactive: false,
-      readStdin: async () => stdin,
-      signal: new AbortController().signal,
-    };
-    code = (await sub.run!(ctx)) ?? 0;
-  } catch (e) {
-    code = e instanceof UsageError ? 2 : 1;
-    err.push(`${(e as Error).name}: ${(e as Error).message}`);
-  }
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+/** Run `proj cot <argv>` through runCli, capturing output. */
+const run = (argv: string[], stdin = '') => runProj(['cot', ...argv], stdin);
 
 const clean = 'We need 2x + 1 = 7. Subtracting 1 gives 2x = 6.\n\nSo x = 3.\n\nThe answer is 3.';
 const messy = [
@@ -87,7 +66,7 @@ describe('proj cot analyze', () => {
     expect(doc.summary.byCorrectness).toMatchObject({ correct: 3, incorrect: 2 });
     const bad = await run(['analyze'], `${JSON.stringify(records[0])}\n{"trace": 3}`);
     expect(bad.code).toBe(1);
-    expect(bad.err).toBe('JsonlError: stdin:2: "trace" must be a string.');
+    expect(bad.err).toBe('proj cot analyze: JsonlError: stdin:2: "trace" must be a string.');
   });
 
   it('--out writes per-trace JSONL (with --graphs) atomically and prints the summary', async () => {
@@ -107,7 +86,9 @@ describe('proj cot analyze', () => {
 
   it('rejects usage errors with exit 2', async () => {
     expect((await run(['analyze', '--graphs'], jsonl(records))).code).toBe(2);
-    expect((await run(['analyze', join(dir, 'missing.jsonl')])).err).toMatch(/UsageError: cannot read/);
+    const missing = await run(['analyze', join(dir, 'missing.jsonl')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/^proj cot analyze: cannot read .*missing\.jsonl/);
     expect((await run(['analyze'], '\n\n')).err).toMatch(/holds no traces/);
   });
 });
@@ -201,7 +182,7 @@ describe('proj cot render', () => {
     expect((await run(['render', file, '--index', '9'])).code).toBe(2);
     const broken = await run(['render'], 'digraph { a -> }');
     expect(broken.code).toBe(1);
-    expect(broken.err).toMatch(/^DotSyntaxError: DOT syntax error at line 1, column 16/);
+    expect(broken.err).toMatch(/^proj cot render: DotSyntaxError: DOT syntax error at line 1, column 16/);
   });
 });
 

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import {
+  ADVANTAGE_ESTIMATORS,
+  type AdvantageEstimatorName,
   AnswerCounter,
   asymreAdvantages,
   bestOnlyAdvantages,
@@ -30,21 +32,9 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
-const ESTIMATORS = [
-  'grpo',
-  'dr-grpo',
-  'rloo',
-  'reinforce',
-  'reinforce-pp',
-  'best-only',
-  'lens',
-  'asymre',
-  'ucb',
-  'ucb-mean',
-  'ucb-con',
-  'batch-explore',
-] as const;
-type Estimator = (typeof ESTIMATORS)[number];
+// The same estimator names as the RL trainer's.
+const ESTIMATORS = ADVANTAGE_ESTIMATORS;
+type Estimator = AdvantageEstimatorName;
 const EXPLORATION: Record<string, ExplorationBonus> = {
   ucb: 'ucb',
   'ucb-mean': 'ucb-mean',

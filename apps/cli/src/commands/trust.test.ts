@@ -15,31 +15,12 @@ import {
   type FakeCompletionRequest,
   FakeOpenAIServer,
 } from '../../../../packages/models/src/remote/testing/fake-openai-server.js';
-import { type CliIO, runCli } from '../main.js';
+import { runCli } from '../main.js';
+import { fakeIO, runProj } from '../testing.js';
 import { commands } from './index.js';
 import { trustCommand } from './trust.js';
 
-// Until (and after) the command list registers it, make `proj trust` reachable from runCli.
-if (!commands.includes(trustCommand)) commands.push(trustCommand);
-
-function fakeIO(stdin = '', interactive = false) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    stdin: async () => stdin,
-    interactive,
-    signal: new AbortController().signal,
-  };
-  return { io, out, err };
-}
-
-async function run(argv: string[], stdin = '', interactive = false) {
-  const { io, out, err } = fakeIO(stdin, interactive);
-  const code = await runCli(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runProj;
 
 const PROMPT = 'Tell me a bio of Ada Lovelace.';
 /** Sample j of the fake model; answers 0-4 and 5-9 say two different things. */

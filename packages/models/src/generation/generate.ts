@@ -23,8 +23,12 @@ export interface GenerationEnv {
   maxPositions?: number;
 }
 
-/** Seed of the row generator for (seed, prompt, sample): rows are reproducible whatever the batch holds. */
-function rowSeed(seed: number, prompt: number, sample: number): number {
+/**
+ * Seed of the row generator for (seed, prompt, sample): rows are reproducible whatever the batch holds. Exported
+ * so other samplers (e.g. soft-token rollouts) can reproduce `generate` token for token.
+ * @example new Rng(rowSeed(1, 0, 3)) // the generator of sample 3 of prompt 0 under seed 1
+ */
+export function rowSeed(seed: number, prompt: number, sample: number): number {
   let h = (seed ^ 0x9e3779b9) >>> 0;
   for (const v of [prompt, sample]) {
     h = Math.imul(h ^ v, 0x85ebca6b) >>> 0;

@@ -6,6 +6,7 @@ import {
   type SamplingParams,
   sampleToken,
   type Tokenizer,
+  rowSeed,
 } from '@proj/models';
 import { type CompiledGraph, compile, Rng, type SessionOptions, Tensor } from '@proj/runtime';
 import { InvalidValueError } from '../core/errors.js';
@@ -106,19 +107,6 @@ export interface SoftRollout {
 }
 
 const DEFAULT_TAU: Record<SoftTokenMode, number> = { soft: 0.5, fuzzy: 1e-4, hard: 1 };
-
-/**
- * Seed of rollout (prompt, sample): the same derivation as `LocalLanguageModel.generate`, so hard-mode
- * rollouts reproduce ordinary sampling token for token.
- */
-function rowSeed(seed: number, prompt: number, sample: number): number {
-  let h = (seed ^ 0x9e3779b9) >>> 0;
-  for (const v of [prompt, sample]) {
-    h = Math.imul(h ^ v, 0x85ebca6b) >>> 0;
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  }
-  return h;
-}
 
 interface RowState {
   r: SoftRollout;

@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import {
   allocData,
   type DataTypeMap,
+  DTYPES,
   type DType,
   dataMatchesDType,
   dtypeOfData,
@@ -322,17 +323,7 @@ export class Tensor<D extends DType = DType> {
       throw new TensorError(`Tensor is on '${t.location}'; call getData() to download it before wrapping.`);
     }
     const dtype = t.type as DType;
-    const supported: readonly string[] = [
-      'float32',
-      'float64',
-      'float16',
-      'int8',
-      'int32',
-      'int64',
-      'uint8',
-      'bool',
-    ];
-    if (!supported.includes(t.type)) {
+    if (!(DTYPES as readonly string[]).includes(t.type)) {
       throw new TensorError(`ONNX Runtime tensor of type '${t.type}' is not supported by @proj/runtime.`);
     }
     let data = t.data as TensorData;

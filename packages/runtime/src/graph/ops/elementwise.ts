@@ -1,4 +1,4 @@
-import type { DType } from '../../tensor/dtype.js';
+import { type DType, ONNX_DTYPE_CODE } from '../../tensor/dtype.js';
 import { GraphBuildError } from '../errors.js';
 import { attr } from '../node.js';
 import { broadcastShapes, fmtShape } from '../shape.js';
@@ -263,17 +263,7 @@ export function gelu(x: Value): Value {
  * @example ids.cast('int64')
  */
 export function cast(x: Value, to: DType): Value {
-  const codes: Record<DType, number> = {
-    float32: 1,
-    uint8: 2,
-    int8: 3,
-    int32: 6,
-    int64: 7,
-    bool: 9,
-    float16: 10,
-    float64: 11,
-  };
-  return x.graph.addNode('Cast', [x], [{ dtype: to, shape: x.shape }], { to: attr.int(codes[to]) })[0];
+  return x.graph.addNode('Cast', [x], [{ dtype: to, shape: x.shape }], { to: attr.int(ONNX_DTYPE_CODE[to]) })[0];
 }
 
 /**
