@@ -8,7 +8,7 @@ import {
   pruneFailedBranches,
 } from '@proj/cot-graph';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CommandContext, helpText, parseCommandArgs, UsageError } from '../cli.js';
+import { helpText } from '../cli.js';
 import { runProj } from '../testing.js';
 import { cotCommand } from './cot.js';
 

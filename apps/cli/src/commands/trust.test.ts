@@ -17,8 +17,6 @@ import {
 } from '../../../../packages/models/src/remote/testing/fake-openai-server.js';
 import { runCli } from '../main.js';
 import { fakeIO, runProj } from '../testing.js';
-import { commands } from './index.js';
-import { trustCommand } from './trust.js';
 
 const run = runProj;
 

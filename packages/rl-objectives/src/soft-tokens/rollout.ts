@@ -3,10 +3,10 @@ import {
   type DecoderConfig,
   headDim,
   type ParameterStore,
+  rowSeed,
   type SamplingParams,
   sampleToken,
   type Tokenizer,
-  rowSeed,
 } from '@proj/models';
 import { type CompiledGraph, compile, Rng, type SessionOptions, Tensor } from '@proj/runtime';
 import { InvalidValueError } from '../core/errors.js';

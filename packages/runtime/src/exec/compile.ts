@@ -9,8 +9,8 @@ import type { ModelProto } from '../onnx/types.js';
 import { type DType, dtypeFromOnnxCode } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { FeedError, SessionError } from './errors.js';
-import { acquireSession, releaseSession, type SessionOptions } from './session.js';
 import { latestProfileFile, type ProfileSummary, summarizeProfile } from './profile.js';
+import { acquireSession, releaseSession, type SessionOptions } from './session.js';
 
 /** Named input tensors. */
 export type Feeds = Record<string, Tensor>;
@@ -206,7 +206,8 @@ export async function compile(
       await releaseSession(key, session);
     },
     endProfiling: async () => {
-      if (!options.profilePrefix) throw new SessionError(`${label} was not compiled with profilePrefix; nothing was profiled.`);
+      if (!options.profilePrefix)
+        throw new SessionError(`${label} was not compiled with profilePrefix; nothing was profiled.`);
       session.endProfiling();
       const file = await latestProfileFile(options.profilePrefix);
       if (!file) throw new SessionError(`ONNX Runtime wrote no profile for prefix ${options.profilePrefix}.`);

@@ -15,7 +15,9 @@ describe('symbolic dims', () => {
   it('broadcasts numbers against symbols', () => {
     expect(broadcastShapes('Add', ['b', 1, 4], [3, 1])).toEqual(['b', 3, 4]);
     expect(broadcastShapes('Add', ['b', 's'], [1, 8])).toEqual(['b', 8]);
-    expect(() => broadcastShapes('Add', [2, 3], [4, 3])).toThrow(/cannot broadcast shapes \[2, 3\] and \[4, 3\]/);
+    expect(() => broadcastShapes('Add', [2, 3], [4, 3])).toThrow(
+      /cannot broadcast shapes \[2, 3\] and \[4, 3\]/,
+    );
   });
 });
 
@@ -69,7 +71,9 @@ describe('shape inference with symbolic shapes', () => {
 
   it('dtype errors name the op and the fix', () => {
     const ids = g.input('ids2', 'int64', ['batch']);
-    expect(() => ids.exp()).toThrow(/Exp: needs a floating-point operand, got int64\[batch\]; cast\(\) it first/);
+    expect(() => ids.exp()).toThrow(
+      /Exp: needs a floating-point operand, got int64\[batch\]; cast\(\) it first/,
+    );
     const y = g.input('y64', 'float64', ['batch', 'seq', 256]);
     expect(() => x.add(y)).toThrow(/Add: operands have different dtypes/);
     expect(() => ops.where(x, x, x)).toThrow(/condition must be bool/);

@@ -157,7 +157,7 @@ describe('saveSafetensors / loadSafetensors', () => {
     const back = decodeSafetensors(encodeSafetensors(tensors, meta));
     expect(back.tensors.get('__proto__')!.toNumbers()).toEqual([7]);
     expect(Object.hasOwn(back.metadata, '__proto__')).toBe(true);
-    expect(back.metadata.__proto__).toBe('p');
+    expect(Object.getOwnPropertyDescriptor(back.metadata, '__proto__')?.value).toBe('p');
     expect(Object.getPrototypeOf(back.metadata)).toBe(Object.prototype);
   });
 

@@ -263,7 +263,9 @@ export function gelu(x: Value): Value {
  * @example ids.cast('int64')
  */
 export function cast(x: Value, to: DType): Value {
-  return x.graph.addNode('Cast', [x], [{ dtype: to, shape: x.shape }], { to: attr.int(ONNX_DTYPE_CODE[to]) })[0];
+  return x.graph.addNode('Cast', [x], [{ dtype: to, shape: x.shape }], {
+    to: attr.int(ONNX_DTYPE_CODE[to]),
+  })[0];
 }
 
 /**
