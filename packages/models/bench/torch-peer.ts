@@ -32,6 +32,7 @@ export class TorchPeer {
         `${openblas} missing: apt-get install libopenblas0-openmp (else torch uses the 50x slower reference BLAS).`,
       );
     env.LD_LIBRARY_PATH = openblas;
+    delete env.GLIBC_TUNABLES; // the default peer must not inherit a tuned environment from this process
     if (options.tunedMalloc) {
       env.GLIBC_TUNABLES =
         'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=268435456';

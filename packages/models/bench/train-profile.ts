@@ -27,7 +27,7 @@ const f = await compile(t.g, {
   paramsAsInputs: true,
   intraOpNumThreads: mode === 'parallel' ? 1 : 2,
   executionMode: mode,
-  enableCpuMemArena: false,
+  enableCpuMemArena: process.env.ARENA === '1',
   profilePrefix: prefix,
 });
 const ids = Tensor.fromArray(

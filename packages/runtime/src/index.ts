@@ -10,6 +10,7 @@ export {
   compile,
   type Feeds,
   type IOSpec,
+  type RunOptions,
   validateFeeds,
 } from './exec/compile.js';
 export { ExecutionProviderError, FeedError, SessionError } from './exec/errors.js';

@@ -22,6 +22,14 @@ export interface IOSpec {
   shape: (number | string | null)[] | null;
 }
 
+/** Per-call options of {@link CompiledGraph.run}. */
+export interface RunOptions {
+  /** Fetch only these outputs. */
+  outputs?: readonly string[];
+  /** Preallocated destinations (shape and dtype must match the outputs); returned as-is, filled in. */
+  into?: Record<string, Tensor>;
+}
+
 /** Options of {@link compile}. */
 export interface CompileOptions extends SessionOptions {
   /** For graphs: outputs to compute (default: the graph's declared outputs). */
@@ -36,8 +44,11 @@ export interface CompileOptions extends SessionOptions {
  */
 export interface CompiledGraph {
   (feeds: Feeds): Promise<Record<string, Tensor>>;
-  /** Same as calling it; `outputs` restricts which outputs are fetched. */
-  run(feeds: Feeds, options?: { outputs?: readonly string[] }): Promise<Record<string, Tensor>>;
+  /**
+   * Same as calling it; `outputs` restricts which outputs are fetched, `into` gives preallocated tensors that
+   * ONNX Runtime writes those outputs into (no new buffers: useful for large outputs fetched every call).
+   */
+  run(feeds: Feeds, options?: RunOptions): Promise<Record<string, Tensor>>;
   readonly inputs: readonly IOSpec[];
   readonly outputs: readonly IOSpec[];
   /** The serialised model the session runs. */
@@ -167,7 +178,7 @@ export async function compile(
   const inputs = specsOf(model, 'input', new Set(model.graph.initializer.map((t) => t.name)));
   const outputs = specsOf(model, 'output', new Set());
   let disposed = false;
-  const run = async (feeds: Feeds, runOptions: { outputs?: readonly string[] } = {}) => {
+  const run = async (feeds: Feeds, runOptions: RunOptions = {}) => {
     if (disposed) throw new SessionError(`${label} was disposed; compile it again.`);
     validateFeeds(inputs, feeds, label, unused, optional);
     for (const name of optional) {
@@ -182,15 +193,20 @@ export async function compile(
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [k, t] of Object.entries(feeds)) if (!unused.has(k)) ortFeeds[k] = t.toOrt();
     let result: ort.InferenceSession.ReturnType;
+    const into = runOptions.into;
     try {
-      result = runOptions.outputs
-        ? await session.run(ortFeeds, [...runOptions.outputs])
-        : await session.run(ortFeeds);
+      if (into) {
+        const fetches: Record<string, ort.Tensor | null> = {};
+        for (const name of runOptions.outputs ?? outputs.map((o) => o.name)) fetches[name] = into[name]?.toOrt() ?? null;
+        result = await session.run(ortFeeds, fetches);
+      } else {
+        result = runOptions.outputs ? await session.run(ortFeeds, [...runOptions.outputs]) : await session.run(ortFeeds);
+      }
     } catch (e) {
       throw new SessionError(`ONNX Runtime failed running ${label}: ${(e as Error).message}`, { cause: e });
     }
     const out: Record<string, Tensor> = {};
-    for (const [k, v] of Object.entries(result)) out[k] = Tensor.fromOrt(v);
+    for (const [k, v] of Object.entries(result)) out[k] = into?.[k] ?? Tensor.fromOrt(v);
     return out;
   };
   const fn = ((feeds: Feeds) => run(feeds)) as CompiledGraph;

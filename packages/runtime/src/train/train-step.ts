@@ -6,6 +6,7 @@ import type { Graph, ParamEntry } from '../graph/graph.js';
 import * as ops from '../graph/ops/index.js';
 import type { Value } from '../graph/value.js';
 import { Tensor } from '../tensor/tensor.js';
+import { ARENA_MAX_PARAMS, OptimizerArena } from './wasm/arena.js';
 import {
   declareScalarInputs,
   graphUpdate,
@@ -39,6 +40,11 @@ export interface TrainStepOptions extends SessionOptions {
   update?: 'graph' | 'host';
   /** Which parameters get weight decay (default: rank >= 2, i.e. not biases and norm scales). */
   decay?: (name: string, shape: readonly number[]) => boolean;
+  /**
+   * Host update kernels: 'wasm' (default for float32: fused WebAssembly SIMD over parameters kept in its memory,
+   * gradients written there by ONNX Runtime) or 'js' (plain loops; always used for float64).
+   */
+  kernels?: 'wasm' | 'js';
 }
 
 /** What one training step reports. */
@@ -86,6 +92,7 @@ export class TrainStep {
     private readonly fusedFn: CompiledGraph | null,
     private readonly maxGradNorm: number | undefined,
     private readonly metricNames: string[],
+    private readonly arena: OptimizerArena | null = null,
   ) {
     this.trained = trained;
     this.flat = flat;
@@ -168,7 +175,44 @@ export class TrainStep {
     return feeds;
   }
 
+  /** Gradient destinations in the arena: ONNX Runtime writes each parameter's gradient straight into place. */
+  private gradViews(region: Float32Array): Record<string, Tensor> {
+    return Object.fromEntries(
+      this.trained.map((t) => [GRAD_PREFIX + t.entry.name, new Tensor('float32', region.subarray(t.offset, t.offset + t.size), t.entry.data.shape)]),
+    );
+  }
+
+  /** Host update with the WebAssembly kernels: no per-step allocation or copy of gradients. */
+  private async runArena(list: readonly Feeds[], lr: number): Promise<StepResult> {
+    const a = this.arena!;
+    const k = list.length;
+    if (k > 1 && a.ensureScratch()) {
+      // The memory grew: every view into it must be made again.
+      for (const t of this.trained) {
+        t.tensor = new Tensor('float32', a.params.subarray(t.offset, t.offset + t.size), t.entry.data.shape);
+        t.state = a.state.map((st) => new Tensor('float32', st.subarray(t.offset, t.offset + t.size), t.entry.data.shape));
+      }
+    }
+    let lossSum = 0;
+    let metrics: Record<string, Tensor> = {};
+    for (let i = 0; i < k; i++) {
+      const into = this.gradViews(i === 0 ? a.grads : a.scratch);
+      const out = await this.gradFn.run({ ...list[i], ...this.paramFeeds() }, { into });
+      lossSum += out.loss.item();
+      metrics = Object.fromEntries(this.metricNames.map((m) => [m, out[`metric.${m}`]]));
+      if (i > 0) a.accumulateScratch();
+    }
+    const gradNorm = Math.sqrt(a.gradSumOfSquares()) / k;
+    let scale = 1 / k;
+    if (this.maxGradNorm !== undefined) scale *= Math.min(1, this.maxGradNorm / (gradNorm + 1e-6));
+    this.stepCount++;
+    const s = stepScalars(this.spec, this.stepCount, lr, scale);
+    for (const t of this.trained) a.update(this.spec, t.offset, t.size, s, t.decay);
+    return { loss: lossSum / k, gradNorm, lr, step: this.stepCount, metrics };
+  }
+
   private async runHost(list: readonly Feeds[], lr: number): Promise<StepResult> {
+    if (this.arena) return this.runArena(list, lr);
     let lossSum = 0;
     let metrics: Record<string, Tensor> = {};
     let grads: Record<string, Tensor> = {};
@@ -308,7 +352,7 @@ export async function compileTrainStep(g: Graph, options: TrainStepOptions): Pro
   );
   const metricNames = Object.keys(options.metrics ?? {});
   const trainedSet = new Set(names);
-  const sessionOpts: SessionOptions = { ...options, enableCpuMemArena: options.enableCpuMemArena ?? false };
+  const sessionOpts: SessionOptions = { ...options };
 
   // Gradient model: loss + grads (+ metrics); trained params are inputs, frozen ones initializers.
   const gradOutputs = new Map<string, Value>([['loss', loss]]);
@@ -322,10 +366,15 @@ export async function compileTrainStep(g: Graph, options: TrainStepOptions): Pro
 
   // Parameters and state in flat buffers (host mode) or separate tensors (graph mode swaps outputs in).
   const total = entries.reduce((s, e) => s + e.data.size, 0);
-  const Flat = dtype === 'float64' ? Float64Array : Float32Array;
-  const flat = new Flat(total);
   const slots = stateSlots(optimizer);
-  const stateFlat = slots.map(() => new Flat(total));
+  // float32 host updates run in WebAssembly SIMD over buffers in its memory; float64 uses plain JS loops.
+  const arena =
+    mode === 'host' && dtype === 'float32' && total <= ARENA_MAX_PARAMS && options.kernels !== 'js'
+      ? new OptimizerArena(total, slots.length)
+      : null;
+  const Flat = dtype === 'float64' ? Float64Array : Float32Array;
+  const flat = arena ? arena.params : new Flat(total);
+  const stateFlat = arena ? arena.state : slots.map(() => new Flat(total));
   let offset = 0;
   const trained: TrainedParam[] = entries.map((e) => {
     const size = e.data.size;
@@ -376,5 +425,6 @@ export async function compileTrainStep(g: Graph, options: TrainStepOptions): Pro
     fusedFn,
     options.maxGradNorm,
     metricNames,
+    arena,
   );
 }
