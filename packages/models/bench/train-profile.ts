@@ -29,6 +29,9 @@ const f = await compile(t.g, {
   executionMode: mode,
   enableCpuMemArena: process.env.ARENA === '1',
   profilePrefix: prefix,
+  ...(process.env.NOFUSE
+    ? { sessionConfig: { 'optimization.disable_specified_optimizers': process.env.NOFUSE } }
+    : {}),
 });
 const ids = Tensor.fromArray(
   Array.from({ length: m.batch * m.seq }, (_, i) => BigInt((i * 7) % m.config.vocabSize)),

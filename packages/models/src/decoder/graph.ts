@@ -261,9 +261,11 @@ function attention(
     k = repeat(k);
     v = repeat(v);
   }
+  // Scaling the product (not q) lets ONNX Runtime fold the scale into the matmul (FusedMatMul alpha), forward and
+  // backward.
   const scores = q
-    .mul(1 / Math.sqrt(hd))
     .matmul(k.transpose([0, 1, 3, 2]))
+    .mul(1 / Math.sqrt(hd))
     .add(bias);
   let z = scores.softmax(-1).matmul(v); // [batch, heads, seq, hd]
   if (headScales) {

@@ -197,10 +197,13 @@ export async function compile(
     try {
       if (into) {
         const fetches: Record<string, ort.Tensor | null> = {};
-        for (const name of runOptions.outputs ?? outputs.map((o) => o.name)) fetches[name] = into[name]?.toOrt() ?? null;
+        for (const name of runOptions.outputs ?? outputs.map((o) => o.name))
+          fetches[name] = into[name]?.toOrt() ?? null;
         result = await session.run(ortFeeds, fetches);
       } else {
-        result = runOptions.outputs ? await session.run(ortFeeds, [...runOptions.outputs]) : await session.run(ortFeeds);
+        result = runOptions.outputs
+          ? await session.run(ortFeeds, [...runOptions.outputs])
+          : await session.run(ortFeeds);
       }
     } catch (e) {
       throw new SessionError(`ONNX Runtime failed running ${label}: ${(e as Error).message}`, { cause: e });

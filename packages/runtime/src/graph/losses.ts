@@ -1,3 +1,4 @@
+import { defineCompositeGradient } from './composite.js';
 import { GraphBuildError } from './errors.js';
 import * as ops from './ops/index.js';
 import { fmtShape } from './shape.js';

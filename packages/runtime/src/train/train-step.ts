@@ -6,7 +6,6 @@ import type { Graph, ParamEntry } from '../graph/graph.js';
 import * as ops from '../graph/ops/index.js';
 import type { Value } from '../graph/value.js';
 import { Tensor } from '../tensor/tensor.js';
-import { ARENA_MAX_PARAMS, OptimizerArena } from './wasm/arena.js';
 import {
   declareScalarInputs,
   graphUpdate,
@@ -16,6 +15,7 @@ import {
   stateSlots,
   stepScalars,
 } from './optimizers.js';
+import { ARENA_MAX_PARAMS, OptimizerArena } from './wasm/arena.js';
 
 /** Options of {@link compileTrainStep}. */
 export interface TrainStepOptions extends SessionOptions {
@@ -178,7 +178,10 @@ export class TrainStep {
   /** Gradient destinations in the arena: ONNX Runtime writes each parameter's gradient straight into place. */
   private gradViews(region: Float32Array): Record<string, Tensor> {
     return Object.fromEntries(
-      this.trained.map((t) => [GRAD_PREFIX + t.entry.name, new Tensor('float32', region.subarray(t.offset, t.offset + t.size), t.entry.data.shape)]),
+      this.trained.map((t) => [
+        GRAD_PREFIX + t.entry.name,
+        new Tensor('float32', region.subarray(t.offset, t.offset + t.size), t.entry.data.shape),
+      ]),
     );
   }
 
@@ -190,7 +193,9 @@ export class TrainStep {
       // The memory grew: every view into it must be made again.
       for (const t of this.trained) {
         t.tensor = new Tensor('float32', a.params.subarray(t.offset, t.offset + t.size), t.entry.data.shape);
-        t.state = a.state.map((st) => new Tensor('float32', st.subarray(t.offset, t.offset + t.size), t.entry.data.shape));
+        t.state = a.state.map(
+          (st) => new Tensor('float32', st.subarray(t.offset, t.offset + t.size), t.entry.data.shape),
+        );
       }
     }
     let lossSum = 0;

@@ -1,4 +1,5 @@
 import { isFloatDType } from '../../tensor/dtype.js';
+import { compositeGradientOf } from '../composite.js';
 import { GraphBuildError } from '../errors.js';
 import type { Node } from '../node.js';
 import * as ops from '../ops/index.js';
@@ -96,6 +97,17 @@ export function grad(loss: Value, wrt: readonly Value[], options: GradOptions = 
     const outGrads = n.outputs.map((o) => grads.get(o) ?? null);
     if (outGrads.every((x) => x === null)) continue;
     if (isStopGradient(n) || NON_DIFFERENTIABLE.has(n.op)) continue;
+    const composite = compositeGradientOf(n);
+    if (composite) {
+      const g0 = outGrads[0];
+      const wanted = composite.inputs.map((v) => dependsOnWrt.has(v) && isFloatDType(v.dtype));
+      if (g0 && wanted.some(Boolean)) {
+        composite.rule(g0).forEach((gv, j) => {
+          if (gv && wanted[j]) accumulate(composite.inputs[j], gv);
+        });
+      }
+      continue;
+    }
     const needs = n.inputs.map((v) => !!v && dependsOnWrt.has(v) && isFloatDType(v.dtype));
     if (!needs.some(Boolean)) continue;
     const rule = gradientRule(n.op);

@@ -1,4 +1,5 @@
 import { type DType, ONNX_DTYPE_CODE } from '../../tensor/dtype.js';
+import { defineCompositeGradient } from '../composite.js';
 import { GraphBuildError } from '../errors.js';
 import { attr } from '../node.js';
 import { broadcastShapes, fmtShape } from '../shape.js';
@@ -254,8 +255,17 @@ export function gelu(x: Value): Value {
   // composite (with the float64 erf composite of erf()).
   if (g.opset >= 20 && x.dtype !== 'float64')
     return g.addNode('Gelu', [x], [{ dtype: x.dtype, shape: x.shape }])[0];
-  const inner = erf(div(x, g.constant(Math.SQRT2, x.dtype)));
-  return mul(mul(x, g.constant(0.5, x.dtype)), add(inner, g.constant(1, x.dtype)));
+  // This exact form (Div by sqrt 2) is the one ONNX Runtime fuses into its Gelu kernel in inference graphs.
+  const u = div(x, g.constant(Math.SQRT2, x.dtype));
+  const a = add(erf(u), g.constant(1, x.dtype));
+  const y = mul(mul(x, g.constant(0.5, x.dtype)), a);
+  // d/dx gelu(x) = Phi(x) + x phi(x) = a / 2 + x exp(-u^2) / sqrt(2 pi), from values the forward already has:
+  // 8 elementwise ops in the backward instead of the 11 of the chain rule through the composite.
+  defineCompositeGradient(y, [x], (grad) => {
+    const pdf = mul(mul(x, exp(neg(mul(u, u)))), g.constant(1 / Math.sqrt(2 * Math.PI), x.dtype));
+    return [mul(grad, add(mul(a, g.constant(0.5, x.dtype)), pdf))];
+  });
+  return y;
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../exec/compile.js';
 import { Graph } from '../../graph/graph.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { type OptimizerSpec, adam, adamw, sgd } from '../optimizers.js';
+import { adam, adamw, type OptimizerSpec, sgd } from '../optimizers.js';
 import { compileTrainStep } from '../train-step.js';
 import { OptimizerArena } from './arena.js';
 
@@ -30,7 +30,10 @@ describe('WebAssembly optimiser kernels', () => {
   const x = Tensor.randn([16, 5], { seed: 3 });
   const y = Tensor.randn([16, 3], { seed: 4 });
   const half = (t: Tensor, i: number) =>
-    new Tensor('float32', (t.data as Float32Array).slice(i * (t.size / 2), (i + 1) * (t.size / 2)), [8, t.shape[1]]);
+    new Tensor('float32', (t.data as Float32Array).slice(i * (t.size / 2), (i + 1) * (t.size / 2)), [
+      8,
+      t.shape[1],
+    ]);
   for (const [name, spec] of specs) {
     it(`${name}: wasm equals js, with clipping and accumulation`, async () => {
       const runs = await Promise.all(
@@ -39,19 +42,27 @@ describe('WebAssembly optimiser kernels', () => {
           const step = await compileTrainStep(g, { loss, optimizer: spec, kernels, maxGradNorm: 0.5 });
           const results = [];
           for (let i = 0; i < 4; i++) {
-            const batch = i % 2 ? [{ x: half(x, 0), y: half(y, 0) }, { x: half(x, 1), y: half(y, 1) }] : { x, y };
+            const batch =
+              i % 2
+                ? [
+                    { x: half(x, 0), y: half(y, 0) },
+                    { x: half(x, 1), y: half(y, 1) },
+                  ]
+                : { x, y };
             results.push(await step.run(batch, { lr: 0.05 }));
           }
           return { results, params: step.params() };
         }),
       );
       const [wasm, js] = runs;
-      const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(b)));
+      const close = (a: number, b: number) =>
+        expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(b)));
       wasm.results.forEach((r, i) => {
         close(r.loss, js.results[i].loss);
         close(r.gradNorm, js.results[i].gradNorm);
       });
-      for (const [k, v] of wasm.params) v.toNumbers().forEach((p, i) => close(p, js.params.get(k)!.toNumbers()[i]));
+      for (const [k, v] of wasm.params)
+        v.toNumbers().forEach((p, i) => close(p, js.params.get(k)!.toNumbers()[i]));
     });
   }
 

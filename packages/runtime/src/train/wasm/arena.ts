@@ -13,8 +13,33 @@ declare const WebAssembly: {
 
 interface Kernels {
   memory: WasmMemory;
-  adam(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, eps: number, step: number, sqrtBc2: number, keep: number, gs: number, l2: number): void;
-  sgd(p: number, g: number, buf: number, n: number, lr: number, mu: number, wd: number, gs: number, first: number, nesterov: number): void;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    step: number,
+    sqrtBc2: number,
+    keep: number,
+    gs: number,
+    l2: number,
+  ): void;
+  sgd(
+    p: number,
+    g: number,
+    buf: number,
+    n: number,
+    lr: number,
+    mu: number,
+    wd: number,
+    gs: number,
+    first: number,
+    nesterov: number,
+  ): void;
   sumsq(x: number, n: number): number;
   accumulate(acc: number, x: number, n: number): void;
 }
@@ -50,7 +75,8 @@ export class OptimizerArena {
     readonly total: number,
     slots: number,
   ) {
-    if (total > ARENA_MAX_PARAMS) throw new RangeError(`OptimizerArena holds at most ${ARENA_MAX_PARAMS} parameters, got ${total}.`);
+    if (total > ARENA_MAX_PARAMS)
+      throw new RangeError(`OptimizerArena holds at most ${ARENA_MAX_PARAMS} parameters, got ${total}.`);
     this.slots = slots;
     this.regionBytes = align16(total * 4);
     const bytes = this.regionBytes * (2 + slots);
@@ -116,12 +142,37 @@ export class OptimizerArena {
     const s1 = 3 * this.regionBytes + b;
     if (spec.kind === 'sgd') {
       const wd = decay ? spec.weightDecay : 0;
-      this.k.sgd(p, g, spec.momentum > 0 ? s0 : 0, n, s.lr, spec.momentum, wd, s.gradScale, s.first ? 1 : 0, spec.nesterov ? 1 : 0);
+      this.k.sgd(
+        p,
+        g,
+        spec.momentum > 0 ? s0 : 0,
+        n,
+        s.lr,
+        spec.momentum,
+        wd,
+        s.gradScale,
+        s.first ? 1 : 0,
+        spec.nesterov ? 1 : 0,
+      );
       return;
     }
     const wd = decay ? spec.weightDecay : 0;
     const keep = spec.kind === 'adamw' ? 1 - s.lr * wd : 1;
     const l2 = spec.kind === 'adam' ? wd : 0;
-    this.k.adam(p, g, s0, s1, n, spec.beta1, spec.beta2, spec.eps, s.lr / s.bc1, Math.sqrt(s.bc2), keep, s.gradScale, l2);
+    this.k.adam(
+      p,
+      g,
+      s0,
+      s1,
+      n,
+      spec.beta1,
+      spec.beta2,
+      spec.eps,
+      s.lr / s.bc1,
+      Math.sqrt(s.bc2),
+      keep,
+      s.gradScale,
+      l2,
+    );
   }
 }
