@@ -13,13 +13,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeModel, Rng, toModel } from '@proj/runtime';
+import { writeResult } from '../../../bench/lib/results.js';
 import { bertConfig, hfBertConfig } from '../src/encoder/config.js';
 import { LocalEmbedder } from '../src/encoder/embedder.js';
 import { saveEncoderFolder } from '../src/encoder/folder.js';
 import { buildEncoderGraph } from '../src/encoder/graph.js';
 import { wordTokenizerFiles } from '../src/encoder/testing/wordpiece.js';
 import { ParameterStore } from '../src/nn/params.js';
-import { writeResult } from './results.js';
 
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);

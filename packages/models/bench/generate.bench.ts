@@ -16,15 +16,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { AutoModelForCausalLM, Tensor as HfTensor, env as hfEnv } from '@huggingface/transformers';
+import { writeResult } from '../../../bench/lib/results.js';
+import { median, TorchPeer } from '../../../bench/lib/torch-peer.js';
 import { saveDecoderFolder } from '../src/folder/decoder-folder.js';
 import { loadLanguageModel } from '../src/folder/load-lm.js';
 import { LocalLanguageModel } from '../src/generation/local-lm.js';
 import type { DecoderRunner, ForwardBatch, KvCache } from '../src/generation/runner.js';
 import { ParameterStore } from '../src/nn/params.js';
 import { ByteTokenizer } from '../src/tokenizer/byte-level.js';
-import { BENCH_MODELS } from './models.js';
-import { writeResult } from './results.js';
-import { median, TorchPeer } from './torch-peer.js';
+import { BENCH_MODELS, TORCH_SERVER } from './models.js';
 
 const threads = 2;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -78,8 +78,8 @@ async function main() {
   await saveDecoderFolder(dir, { config: m.config, store, tokenizer });
 
   const load0 = loadavg();
-  const torch = TorchPeer.start({ threads });
-  const tuned = TorchPeer.start({ threads, tunedMalloc: true });
+  const torch = TorchPeer.start(TORCH_SERVER, { threads });
+  const tuned = TorchPeer.start(TORCH_SERVER, { threads, tunedMalloc: true });
   const info = await torch.send<{ torch: string; matmulGflops: number }>({ cmd: 'info' });
   console.log(
     `torch ${info.torch}, ${threads} threads, matmul 1024^3: ${info.matmulGflops.toFixed(0)} GFLOP/s (fair baseline needs ~370)`,

@@ -1,3 +1,5 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type DecoderConfig, gpt2Config } from '../src/decoder/config.js';
 
 /** The two GPT-style models of the benchmarks (issue 3 / ../shared/BENCHMARKING.md). */
@@ -13,3 +15,6 @@ export const BENCH_MODELS: Record<'small' | 'mid', { config: DecoderConfig; batc
     seq: 128,
   },
 };
+
+/** The PyTorch side of the benchmarks (the project's GPT in torch, driven over stdin/stdout). */
+export const TORCH_SERVER = join(dirname(fileURLToPath(import.meta.url)), 'torch_server.py');

@@ -4,19 +4,19 @@
  */
 import { availableParallelism } from 'node:os';
 import { adamw, compileTrainStep, Tensor } from '@proj/runtime';
+import { writeResult } from '../../../bench/lib/results.js';
+import { median, TorchPeer } from '../../../bench/lib/torch-peer.js';
 import { buildLmTrainingGraph } from '../src/decoder/graph.js';
 import { ParameterStore } from '../src/nn/params.js';
-import { BENCH_MODELS } from './models.js';
-import { writeResult } from './results.js';
-import { median, TorchPeer } from './torch-peer.js';
+import { BENCH_MODELS, TORCH_SERVER } from './models.js';
 
 const threads = 2;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const stepsPerRound = Number(process.env.BENCH_STEPS ?? 8);
 
 async function main() {
-  const torch = TorchPeer.start({ threads });
-  const tuned = TorchPeer.start({ threads, tunedMalloc: true });
+  const torch = TorchPeer.start(TORCH_SERVER, { threads });
+  const tuned = TorchPeer.start(TORCH_SERVER, { threads, tunedMalloc: true });
   const info = await torch.send<{ torch: string; matmulGflops: number }>({ cmd: 'info' });
   console.log(
     `torch ${info.torch}, ${threads} threads, matmul 1024^3: ${info.matmulGflops.toFixed(0)} GFLOP/s (fair baseline needs ~370)`,

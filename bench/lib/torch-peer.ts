@@ -1,8 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 
 /**
  * A PyTorch peer process for side-by-side benchmarks, started with the fair baseline of
@@ -18,8 +16,11 @@ export class TorchPeer {
     this.lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
   }
 
-  /** Start the peer; `tunedMalloc` adds the GLIBC_TUNABLES that remove torch's page-fault churn. */
-  static start(options: { tunedMalloc?: boolean; threads?: number } = {}): TorchPeer {
+  /**
+   * Start a peer script (a Python file answering one JSON command per stdin line with one JSON line);
+   * `tunedMalloc` adds the GLIBC_TUNABLES that remove torch's page-fault churn.
+   */
+  static start(script: string, options: { tunedMalloc?: boolean; threads?: number } = {}): TorchPeer {
     const python = '/usr/bin/python3';
     if (!existsSync(python))
       throw new Error('Debian python3 not found: apt-get install python3-torch libopenblas0-openmp');
@@ -37,7 +38,6 @@ export class TorchPeer {
       env.GLIBC_TUNABLES =
         'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=268435456';
     }
-    const script = join(dirname(fileURLToPath(import.meta.url)), 'torch_server.py');
     return new TorchPeer(spawn(python, [script], { env, stdio: ['pipe', 'pipe', 'pipe'] }));
   }
 

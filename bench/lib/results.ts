@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Write a benchmark result to <repo>/bench/results/<name>.json (atomically), stamped with date and machine. */
 export async function writeResult(name: string, data: unknown): Promise<void> {
-  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bench', 'results');
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${name}.json`);
   const body = JSON.stringify(
