@@ -18,8 +18,8 @@ import { bertConfig, hfBertConfig } from '../src/encoder/config.js';
 import { LocalEmbedder } from '../src/encoder/embedder.js';
 import { saveEncoderFolder } from '../src/encoder/folder.js';
 import { buildEncoderGraph } from '../src/encoder/graph.js';
-import { wordTokenizerFiles } from '../src/encoder/testing/wordpiece.js';
 import { ParameterStore } from '../src/nn/params.js';
+import { wordTokenizerFiles } from '../src/tokenizer/wordpiece.js';
 
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -14,6 +14,7 @@ import {
   saveEncoderFolder,
   Tokenizer,
   type TokenizerFiles,
+  wordTokenizerFiles,
 } from '@proj/models';
 import { adamw, Rng, Tensor, Trainer, warmupCosine } from '@proj/runtime';
 import { LabInputError, TRAIN_THREADS } from './errors.js';
@@ -51,7 +52,6 @@ export interface EmbedderSettings {
 }
 
 /** The BERT special tokens, ids 0..4 as in BERT vocabularies. */
-const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
 /**
  * Longest token sequence the embedder takes; wrapped answers of the world fit with room for noise.
  *
@@ -87,7 +87,6 @@ export function embedderTokenizerFiles(): TokenizerFiles {
   const [y0, y1] = YEAR_RANGE;
   const years = Array.from({ length: y1 - y0 + 1 }, (_, i) => String(y0 + i));
   const words = [
-    ...SPECIALS,
     ...'.,:\'"!?;-'.split(''),
     ...chars,
     ...chars.map((c) => `##${c}`),
@@ -95,67 +94,7 @@ export function embedderTokenizerFiles(): TokenizerFiles {
     ...[...CITIES, ...JOBS, ...HOBBIES].map((w) => w.toLowerCase()),
     ...years,
   ];
-  const all = [...new Set(words)];
-  const vocab: Record<string, number> = Object.fromEntries(all.map((w, i) => [w, i]));
-  const special = (id: string, typeId: number) => ({ SpecialToken: { id, type_id: typeId } });
-  const seq = (id: string, typeId: number) => ({ Sequence: { id, type_id: typeId } });
-  return {
-    tokenizerJson: {
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: SPECIALS.map((content, id) => ({
-        id,
-        content,
-        single_word: false,
-        lstrip: false,
-        rstrip: false,
-        normalized: false,
-        special: true,
-      })),
-      normalizer: {
-        type: 'BertNormalizer',
-        clean_text: true,
-        handle_chinese_chars: true,
-        strip_accents: null,
-        lowercase: true,
-      },
-      pre_tokenizer: { type: 'BertPreTokenizer' },
-      post_processor: {
-        type: 'TemplateProcessing',
-        single: [special('[CLS]', 0), seq('A', 0), special('[SEP]', 0)],
-        pair: [special('[CLS]', 0), seq('A', 0), special('[SEP]', 0), seq('B', 1), special('[SEP]', 1)],
-        special_tokens: {
-          '[CLS]': { id: '[CLS]', ids: [2], tokens: ['[CLS]'] },
-          '[SEP]': { id: '[SEP]', ids: [3], tokens: ['[SEP]'] },
-        },
-      },
-      decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-      model: {
-        type: 'WordPiece',
-        unk_token: '[UNK]',
-        continuing_subword_prefix: '##',
-        max_input_chars_per_word: 100,
-        vocab,
-      },
-    },
-    tokenizerConfig: {
-      tokenizer_class: 'BertTokenizer',
-      bos_token: null,
-      eos_token: null,
-      pad_token: '[PAD]',
-      unk_token: '[UNK]',
-      cls_token: '[CLS]',
-      sep_token: '[SEP]',
-      mask_token: '[MASK]',
-      do_lower_case: true,
-      additional_special_tokens: [],
-      clean_up_tokenization_spaces: true,
-      padding_side: 'right',
-      truncation_side: 'right',
-      model_max_length: EMBEDDER_MAX_LENGTH,
-    },
-  };
+  return wordTokenizerFiles(words, { modelMaxLength: EMBEDDER_MAX_LENGTH });
 }
 
 /**

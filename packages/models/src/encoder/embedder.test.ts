@@ -7,13 +7,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParameterStore } from '../nn/params.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
+import { wordTokenizerFiles } from '../tokenizer/wordpiece.js';
 import { bertConfig } from './config.js';
 import { LocalEmbedder } from './embedder.js';
 import { EmbedderError, EncoderFolderError } from './errors.js';
 import ref from './fixtures/tiny_bert_reference.json' with { type: 'json' };
 import { loadEncoderFolder, saveEncoderFolder } from './folder.js';
 import { meanPoolNormalize } from './pooling.js';
-import { wordTokenizerFiles } from './testing/wordpiece.js';
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tiny-bert');
 const texts = ref.cases.map((c) => c.text);

@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 import type { Embedder } from '../interfaces.js';
 import { ParameterStore } from '../nn/params.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
+import { wordTokenizerFiles } from '../tokenizer/wordpiece.js';
 import { bertConfig } from './config.js';
 import { LocalEmbedder } from './embedder.js';
 import { saveEncoderFolder } from './folder.js';
 import { buildInfoNceGraph } from './graph.js';
 import { type ParaphrasePair, paraphraseTask } from './testing/paraphrases.js';
-import { wordTokenizerFiles } from './testing/wordpiece.js';
 
 /** Top-1 retrieval: how often an anchor's most similar positive (of all held-out positives) is its own. */
 async function retrievalAccuracy(emb: Embedder, pairs: readonly ParaphrasePair[]): Promise<number> {

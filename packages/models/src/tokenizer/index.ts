@@ -12,3 +12,9 @@ export {
   writeTokenizerFiles,
 } from './files.js';
 export { type BatchEncodeOptions, type DecodeOptions, type EncodeOptions, Tokenizer } from './tokenizer.js';
+export {
+  BERT_SPECIALS,
+  WordPieceTokenizer,
+  type WordPieceTokenizerOptions,
+  wordTokenizerFiles,
+} from './wordpiece.js';

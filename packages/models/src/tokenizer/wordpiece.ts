@@ -1,21 +1,30 @@
 /**
- * A word-level BERT tokenizer (tokenizer.json with BertNormalizer, BertPreTokenizer and a WordPiece model whose
- * vocabulary is whole words) for the encoder's tests, learning test and benchmark: short sequences (one token
- * per word) keep tiny training runs fast, and the files are what BERT checkpoints ship, so
- * @huggingface/transformers loads them too. Not part of the package's public API.
+ * BERT-style WordPiece tokenizers over a vocabulary you choose (tokenizer.json with BertNormalizer,
+ * BertPreTokenizer and a WordPiece model): whole words for small synthetic tasks (one token per word keeps tiny
+ * training runs fast), plus `##` continuation pieces if you list them. The files are what BERT checkpoints ship,
+ * so @huggingface/tokenizers and transformers.js load them too.
  */
-import type { TokenizerFiles } from '../../tokenizer/files.js';
+import { type TokenizerFiles, writeTokenizerFiles } from './files.js';
+import { Tokenizer } from './tokenizer.js';
 
 /** Special tokens, ids 0..4 as in BERT vocabularies. */
 export const BERT_SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
 
+/** Options of the WordPiece builder. */
+export interface WordPieceTokenizerOptions {
+  /** Encoding adds `[CLS] ... [SEP]` like BERT (default true). */
+  clsSep?: boolean;
+  /** `model_max_length` for tokenizer_config.json. */
+  modelMaxLength?: number;
+}
+
 /**
- * tokenizer.json + tokenizer_config.json for a vocabulary of `words` (ids from 5 on, after the specials).
- * With `clsSep` (default true) encoding adds `[CLS] ... [SEP]` like BERT.
+ * tokenizer.json + tokenizer_config.json for a vocabulary of `words` (lower-cased; ids from 5 on, after the specials
+ * [PAD] [UNK] [CLS] [SEP] [MASK]; entries starting with `##` are continuation pieces). Words outside it become [UNK].
  */
 export function wordTokenizerFiles(
   words: readonly string[],
-  options: { clsSep?: boolean; modelMaxLength?: number } = {},
+  options: WordPieceTokenizerOptions = {},
 ): TokenizerFiles {
   const all = [...new Set([...BERT_SPECIALS, ...words])];
   const vocab: Record<string, number> = Object.fromEntries(all.map((w, i) => [w, i]));
@@ -84,3 +93,31 @@ export function wordTokenizerFiles(
     },
   };
 }
+
+/**
+ * Builders for WordPiece tokenizers over your own vocabulary.
+ * @example
+ * ```ts
+ * const tok = WordPieceTokenizer.create(['the', 'cat', 'sat', '##s']);
+ * tok.tokenize('The cats sat'); // ['the', 'cat', '##s', 'sat']
+ * tok.encode('The cats sat'); // [2, 5, 6, 8, 7, 3]: [CLS] ... [SEP]
+ * ```
+ */
+export const WordPieceTokenizer = {
+  /** The two files as JSON objects. */
+  files: wordTokenizerFiles,
+  /** Write tokenizer.json + tokenizer_config.json into `dir` (atomically) and return the files. */
+  async write(
+    dir: string,
+    words: readonly string[],
+    options: WordPieceTokenizerOptions = {},
+  ): Promise<TokenizerFiles> {
+    const files = wordTokenizerFiles(words, options);
+    await writeTokenizerFiles(dir, files);
+    return files;
+  },
+  /** A ready {@link Tokenizer} over the same files, in memory. */
+  create(words: readonly string[], options: WordPieceTokenizerOptions = {}): Tokenizer {
+    return Tokenizer.fromFiles(wordTokenizerFiles(words, options), 'WordPieceTokenizer');
+  },
+} as const;
