@@ -13,7 +13,7 @@ export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 export interface SessionOptions {
   /** Execution provider (default 'cpu'). */
   executionProvider?: ExecutionProvider;
-  /** GPU index for webgpu / cuda (default 0). */
+  /** GPU index for cuda (default 0); webgpu picks its adapter itself. */
   deviceId?: number;
   /**
    * Intra-op threads of this session's own pool (default: the machine's available parallelism). Each session
@@ -85,10 +85,13 @@ function ortOptions(o: SessionOptions): ort.InferenceSession.SessionOptions {
       `Execution provider '${ep}' is not in this onnxruntime-node build (available: ${supported.map((b) => b.name).join(', ')}). Use 'cpu'.`,
     );
   }
+  // The WebGPU provider takes no device id (it picks the adapter itself); CUDA does.
   const providers: ort.InferenceSession.ExecutionProviderConfig[] =
     ep === 'cpu'
       ? ['cpu']
-      : [{ name: ep, deviceId: o.deviceId ?? 0 } as ort.InferenceSession.ExecutionProviderConfig];
+      : ep === 'webgpu'
+        ? [{ name: 'webgpu' } as ort.InferenceSession.ExecutionProviderConfig]
+        : [{ name: ep, deviceId: o.deviceId ?? 0 } as ort.InferenceSession.ExecutionProviderConfig];
   return {
     executionProviders: providers,
     intraOpNumThreads: o.intraOpNumThreads ?? availableParallelism(),
