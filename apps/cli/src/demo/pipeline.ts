@@ -124,7 +124,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
   const modelDir = join(dir, 'tiny-facts');
   await saveDecoderFolder(modelDir, { config, store, tokenizer: tokenizerFiles });
   const lm = await loadLanguageModel(modelDir);
-  o.log(`               saved as a Hugging Face-style folder and loaded back: ${modelDir}`);
+  o.log(
+    o.out
+      ? `               saved as a Hugging Face-style folder and loaded back: ${modelDir}`
+      : '               saved as a Hugging Face-style folder (in a temp dir; keep it with --out DIR) and loaded back',
+  );
   check();
 
   // 3. Sample, reward, advantages.
