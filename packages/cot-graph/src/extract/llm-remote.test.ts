@@ -11,7 +11,9 @@ import { LlmExtractor } from './llm.js';
 // the first answer is malformed, the retry (which carries the parser's error back to the model) is good.
 const here = import.meta.dirname;
 const recorded = (name: string) => readFileSync(join(here, 'fixtures', 'recorded', `${name}.txt`), 'utf8');
-const trace = parseLabelledTrace(readFileSync(join(here, '..', 'eval', 'fixtures', 'labelled', 'dev', '01-sum-product.txt'), 'utf8')).trace;
+const trace = parseLabelledTrace(
+  readFileSync(join(here, '..', 'eval', 'fixtures', 'labelled', 'dev', '01-sum-product.txt'), 'utf8'),
+).trace;
 
 let server: FakeOpenAIServer;
 beforeAll(async () => {
@@ -26,7 +28,9 @@ afterAll(async () => {
 describe('LlmExtractor over an OpenAI-compatible endpoint (loopback)', () => {
   it('retries after malformed DOT and returns the validated graph', async () => {
     const model = new RemoteLanguageModel({ baseURL: server.baseURL, model: 'fake-reasoner', maxRetries: 0 });
-    const r = await new LlmExtractor({ model }).extract(trace, { problem: 'Two integers: sum 20, product 96.' });
+    const r = await new LlmExtractor({ model }).extract(trace, {
+      problem: 'Two integers: sum 20, product 96.',
+    });
     expect(r.attempts).toBe(2);
     expect(failedStepFraction(r.graph)).toBe(3 / 8);
     expect(server.requests).toHaveLength(2);
