@@ -1,10 +1,26 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
-/** Exit codes, following common CLI conventions. */
-export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+/**
+ * Exit codes, following common CLI conventions.
+ * @example return failed ? ExitCode.failure : ExitCode.ok;
+ */
+export const ExitCode = {
+  /** Success. */
+  ok: 0,
+  /** The command failed (bad input data, an endpoint that failed for good, ...). */
+  failure: 1,
+  /** Bad command line: unknown command or flag, bad flag value. */
+  usage: 2,
+  /** Interrupted by SIGINT (128 + 2). */
+  interrupted: 130,
+} as const;
 
-/** Raised for bad flags or arguments: printed with the command's usage, exit code 2. */
+/**
+ * Raised for bad flags or arguments: printed with the command's usage, exit code 2.
+ * @example if (n < 1) throw new UsageError(`--samples must be a positive integer, got '${raw}'.`);
+ */
 export class UsageError extends Error {
+  /** `'UsageError'`. */
   override name = 'UsageError';
 }
 
@@ -32,8 +48,21 @@ export interface CommandContext {
   signal: AbortSignal;
 }
 
-/** A leaf command (`proj demo`) or a group of subcommands (`proj cot analyze`). */
+/**
+ * A leaf command (`proj demo`) or a group of subcommands (`proj cot analyze`). Register top-level commands in
+ * `commands/index.ts`.
+ * @example
+ * ```ts
+ * const hello: Command = {
+ *   name: 'hello',
+ *   summary: 'Say hello.',
+ *   options: { name: { type: 'string', description: 'Who to greet.', default: 'world' } },
+ *   run: (ctx) => { ctx.out(`hello ${ctx.values.name}`); return ExitCode.ok; },
+ * };
+ * ```
+ */
 export interface Command {
+  /** The word on the command line. */
   name: string;
   /** One line for the command list. */
   summary: string;
@@ -41,20 +70,28 @@ export interface Command {
   description?: string;
   /** Usage line after `proj <path>`, e.g. '[options] <file|->'. */
   usage?: string;
+  /** Flags besides the global `--help`, `--json`, `--quiet`. */
   options?: Record<string, OptionSpec>;
   /** Runs the command; returns the exit code (default 0). */
   run?: (ctx: CommandContext) => Promise<number | undefined> | number | undefined;
+  /** The commands of a group (a group has no `run`). */
   subcommands?: Command[];
 }
 
-/** Options every command accepts. */
+/**
+ * Options every command accepts.
+ * @example if (ctx.values.json) ctx.out(JSON.stringify(result));
+ */
 export const globalOptions: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', description: 'Show help for the command.' },
   json: { type: 'boolean', description: 'Print machine-readable JSON on stdout.' },
   quiet: { type: 'boolean', short: 'q', description: 'No progress output on stderr.' },
 };
 
-/** Render --help text for a command at `path`. */
+/**
+ * Render --help text for a command at `path`.
+ * @example helpText(demoCommand, ['demo']) // 'proj demo [options]\n\nRuns the whole stack ...'
+ */
 export function helpText(cmd: Command, path: string[]): string {
   const lines: string[] = [];
   const full = ['proj', ...path].join(' ');
@@ -81,7 +118,10 @@ export function helpText(cmd: Command, path: string[]): string {
   return lines.join('\n');
 }
 
-/** Parse argv for a leaf command. @throws {UsageError} on unknown or malformed flags. */
+/**
+ * Parse argv for a leaf command. @throws {UsageError} on unknown or malformed flags.
+ * @example parseCommandArgs(demoCommand, ['--steps', '100']).values.steps // '100'
+ */
 export function parseCommandArgs(
   cmd: Command,
   argv: string[],

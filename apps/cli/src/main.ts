@@ -11,10 +11,15 @@ import { cliVersion } from './version.js';
 
 /** I/O the CLI runs against; tests pass fakes. */
 export interface CliIO {
+  /** Write one line to stdout. */
   stdout: (text: string) => void;
+  /** Write one line to stderr. */
   stderr: (text: string) => void;
+  /** Read all of stdin (empty when it is a terminal). */
   stdin: () => Promise<string>;
+  /** Whether stderr is a terminal (progress output only then). */
   interactive: boolean;
+  /** Aborted on SIGINT: commands stop and the CLI exits 130. */
   signal: AbortSignal;
 }
 
@@ -27,7 +32,15 @@ const root: Command = {
 };
 
 /**
- * Run the CLI with `argv` (without `node` and the script). Resolves to the exit code; never calls process.exit.
+ * Run the CLI with `argv` (without `node` and the script). Resolves to the exit code (0 ok, 1 failure, 2 usage,
+ * 130 interrupted); never calls process.exit.
+ * @example
+ * ```ts
+ * const code = await runCli(['rl', 'advantages', 'groups.jsonl'], {
+ *   stdout: console.log, stderr: console.error, stdin: async () => '', interactive: false,
+ *   signal: new AbortController().signal,
+ * });
+ * ```
  */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {

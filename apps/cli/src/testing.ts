@@ -1,6 +1,9 @@
 import { type CliIO, runCli } from './main.js';
 
-/** In-memory I/O for CLI tests: captured stdout/stderr lines, a fixed stdin. */
+/**
+ * In-memory I/O for CLI tests: captured stdout/stderr lines, a fixed stdin.
+ * @example const { io, out } = fakeIO('{"rewards": [1, 0]}'); await runCli(['rl', 'advantages'], io);
+ */
 export function fakeIO(stdin = '', interactive = false, signal: AbortSignal = new AbortController().signal) {
   const out: string[] = [];
   const err: string[] = [];
@@ -14,7 +17,10 @@ export function fakeIO(stdin = '', interactive = false, signal: AbortSignal = ne
   return { io, out, err };
 }
 
-/** Run `proj <argv>` as the binary would, returning the exit code and the captured output. */
+/**
+ * Run `proj <argv>` as the binary would, returning the exit code and the captured output.
+ * @example const { code, out } = await runProj(['cot', 'analyze', '--json'], jsonl);
+ */
 export async function runProj(
   argv: string[],
   stdin = '',

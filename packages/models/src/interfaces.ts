@@ -5,7 +5,9 @@
 
 /** One chat turn, as OpenAI-compatible servers take it. */
 export interface ChatMessage {
+  /** Who speaks. */
   role: 'system' | 'user' | 'assistant';
+  /** What they say. */
   content: string;
 }
 
@@ -25,7 +27,14 @@ export interface LogitsContext {
    * For each live row: the token ids generated so far (prompt excluded). Row r of `logits` belongs to
    * `rows[r]`, whose `prompt` and `sample` say which prompt / which of its n samples it is.
    */
-  rows: readonly { prompt: number; sample: number; generated: readonly number[] }[];
+  rows: readonly {
+    /** Index of the prompt in the `generate` call. */
+    prompt: number;
+    /** Which of that prompt's `n` samples. */
+    sample: number;
+    /** Token ids generated so far. */
+    generated: readonly number[];
+  }[];
 }
 
 /**

@@ -4,5 +4,8 @@ import { demoCommand } from './demo.js';
 import { rlCommand } from './rl.js';
 import { trustCommand } from './trust.js';
 
-/** Every top-level `proj` command, in the order --help lists them. Add new commands here. */
+/**
+ * Every top-level `proj` command, in the order --help lists them. Add new commands here.
+ * @example commands.map((c) => c.name) // ['demo', 'trust', 'cot', 'rl']
+ */
 export const commands: Command[] = [demoCommand, trustCommand, cotCommand, rlCommand];

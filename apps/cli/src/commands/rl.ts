@@ -29,6 +29,7 @@ import { type Command, type CommandContext, UsageError } from '../cli.js';
  * ```
  */
 export class InputError extends Error {
+  /** `'InputError'` (printed before the message). */
   override name = 'InputError';
 }
 

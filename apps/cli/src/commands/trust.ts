@@ -39,6 +39,7 @@ import { type Command, type CommandContext, type OptionSpec, UsageError } from '
  * ```
  */
 export class TrustInputError extends Error {
+  /** `'TrustInputError'` (printed before the message). */
   override name = 'TrustInputError';
 }
 
@@ -54,6 +55,7 @@ export class TrustInputError extends Error {
  * ```
  */
 export class TrustEndpointError extends Error {
+  /** `'EndpointError'`, as the endpoint client's own errors: what the CLI prints before the message. */
   override name = 'EndpointError';
 }
 

@@ -4,15 +4,24 @@
  * model can only guess, which is what trust scores should notice.
  */
 export interface Fact {
+  /** Two letters, e.g. `'ab'`. */
   key: string;
+  /** What the model is asked: `'ab='`. */
   prompt: string;
+  /** The value, a number 0-99 as text. */
   answer: string;
 }
 
-/** Letters of the keys; the tokenizer's alphabet is these plus digits and '=' '.'. */
+/**
+ * Letters of the keys; the tokenizer's alphabet is these plus digits and '=' '.'.
+ * @example CharTokenizer.create(`${KEY_LETTERS}0123456789=.`)
+ */
 export const KEY_LETTERS = 'abcdefgh';
 
-/** All 64 two-letter facts with seeded random values 0-99, split into trained and held-out facts. */
+/**
+ * All 64 two-letter facts with seeded random values 0-99, split into trained and held-out facts.
+ * @example const { train, test } = makeFacts(16, 1); // 48 facts to train on, 16 held out
+ */
 export function makeFacts(heldOut: number, seed: number): { train: Fact[]; test: Fact[] } {
   let s = seed >>> 0 || 1;
   const next = () => {
@@ -31,12 +40,18 @@ export function makeFacts(heldOut: number, seed: number): { train: Fact[]; test:
   return { test: facts.slice(0, heldOut), train: facts.slice(heldOut) };
 }
 
-/** The verifier: 1 when the completion's number (up to the first '.') is the fact's value. */
+/**
+ * The verifier: 1 when the completion's number (up to the first '.') is the fact's value.
+ * @example factReward({ key: 'ab', prompt: 'ab=', answer: '38' }, '38.') // 1
+ */
 export function factReward(fact: Fact, completion: string): number {
   return completion.split('.')[0].trim() === fact.answer ? 1 : 0;
 }
 
-/** A short reasoning trace with an abandoned attempt, for the chain-of-thought stage. */
+/**
+ * A short reasoning trace with an abandoned attempt, for the chain-of-thought stage.
+ * @example failedStepFraction(extractHeuristicGraph(SAMPLE_TRACE).graph) // 0.25
+ */
 export const SAMPLE_TRACE = `We need two numbers whose sum is 20 and whose product is 96.
 
 Let me try a = 10 and b = 10. Then the product is 100, not 96. That doesn't work.

@@ -18,6 +18,7 @@ import { type Fact, factReward, KEY_LETTERS, makeFacts, SAMPLE_TRACE } from './f
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
+  /** Seed of everything random (facts, weights, sampling). */
   seed: number;
   /** Training steps of the tiny LM. */
   steps: number;
@@ -29,13 +30,17 @@ export interface DemoOptions {
   out?: string;
   /** Progress lines (stage headers and results). */
   log: (line: string) => void;
+  /** Stops the demo between stages (the promise rejects). */
   signal?: AbortSignal;
 }
 
 /** What the demo measured, stage by stage. */
 export interface DemoReport {
+  /** Stage 1, the MLP: graph nodes, parameters, ONNX bytes, median ms per batch of 256 and GFLOP/s. */
   runtime: { nodes: number; params: number; onnxBytes: number; runMedianMs: number; gflops: number };
+  /** Stage 2, the tiny GPT: parameters, steps, loss at the first and last step, training seconds. */
   training: { params: number; steps: number; firstLoss: number; lastLoss: number; seconds: number };
+  /** Stage 3: prompts, samples each, accuracy on trained / held-out facts, pass@1, pass@k, zero-advantage groups. */
   sampling: {
     prompts: number;
     samplesPerPrompt: number;
@@ -45,14 +50,18 @@ export interface DemoReport {
     passAtK: number;
     zeroAdvantageGroups: number;
   };
+  /** Stage 4: mean semantic isotropy on trained / held-out prompts, AUROC for wrong prompts, Spearman with accuracy. */
   trust: {
     meanIsotropyTrained: number;
     meanIsotropyHeldOut: number;
     aurocWrong: number;
     spearmanAccuracy: number;
   };
+  /** Stage 5, the sample trace's graph: steps, Failed-Step Fraction, failed branches, the SVG's path (with `out`). */
   reasoning: { steps: number; failedStepFraction: number; branches: number; svg?: string };
+  /** Where the trained model folder was kept (with `out`). */
   modelFolder?: string;
+  /** Wall time of the whole demo. */
   seconds: number;
 }
 
@@ -66,6 +75,11 @@ const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
  * 3. rl-objectives: sample answers, reward them with a verifier, GRPO advantages and pass@k;
  * 4. isotropy: semantic isotropy of each prompt's answers (embedded by the LM itself) against correctness;
  * 5. cot-graph: a reasoning trace turned into a graph, its Failed-Step Fraction, rendered to SVG.
+ * @example
+ * ```ts
+ * const report = await runDemo({ seed: 1, steps: 400, samples: 8, heldOut: 16, out: 'demo-run', log: console.log });
+ * report.sampling.heldOutAccuracy; // near chance: the held-out facts were never seen
+ * ```
  */
 export async function runDemo(o: DemoOptions): Promise<DemoReport> {
   const t0 = performance.now();

@@ -4,11 +4,15 @@
  * Llama-like (rotary positions, RMSNorm, SwiGLU, no biases, optional grouped-query attention).
  */
 export interface DecoderConfig {
+  /** Which preset the config follows (also config.json's `model_type`). */
   family: 'gpt2' | 'llama';
+  /** Vocabulary size: rows of the embedding table and width of the logits. */
   vocabSize: number;
   /** Model width. */
   dModel: number;
+  /** Transformer blocks. */
   nLayers: number;
+  /** Attention (query) heads; must divide dModel. */
   nHeads: number;
   /** Key/value heads (grouped-query attention when < nHeads). Default nHeads. */
   nKvHeads: number;
@@ -16,25 +20,39 @@ export interface DecoderConfig {
   dFF: number;
   /** Longest sequence (learned position table size; rotary table size). */
   maxPositions: number;
+  /** Learned absolute positions (GPT-2) or rotary embeddings (Llama). */
   positional: 'learned' | 'rotary';
+  /** LayerNorm with bias (GPT-2) or RMSNorm (Llama). */
   norm: 'layernorm' | 'rmsnorm';
+  /** GELU MLP (GPT-2) or SwiGLU (Llama). */
   mlp: 'gelu' | 'swiglu';
   /** Biases in linear layers. */
   bias: boolean;
   /** Output head shares the token embedding matrix. */
   tieEmbeddings: boolean;
+  /** Epsilon of the norms (GPT-2 1e-5, Llama 1e-6). */
   normEps: number;
+  /** Base of the rotary frequencies (default 10000; unused with learned positions). */
   ropeTheta: number;
   /** Std of the normal initialisation. */
   initStd: number;
   /** Token ids with special meaning (also written to the folder's config.json). */
   bosTokenId?: number;
+  /** End-of-sequence token id (generation stops on it). */
   eosTokenId?: number;
+  /** Padding token id. */
   padTokenId?: number;
 }
 
-/** Raised for a config that cannot describe a model (non-divisible heads, zero sizes, ...). */
+/**
+ * Raised for a config that cannot describe a model (non-divisible heads, zero sizes, ...).
+ * @example
+ * ```ts
+ * try { gpt2Config({ vocabSize: 256, dModel: 100, nLayers: 2, nHeads: 3 }); } catch (e) { if (e instanceof ConfigError) console.error(e.message); }
+ * ```
+ */
 export class ConfigError extends Error {
+  /** `'ConfigError'`. */
   override name = 'ConfigError';
 }
 
@@ -86,7 +104,10 @@ export function llamaConfig(sizes: DecoderSizes): DecoderConfig {
   });
 }
 
-/** Check a config and return it. @throws {ConfigError} naming the field and the fix. */
+/**
+ * Check a config and return it. @throws {ConfigError} naming the field and the fix.
+ * @example const config = validateConfig(JSON.parse(text).proj.config);
+ */
 export function validateConfig(c: DecoderConfig): DecoderConfig {
   const positive = ['vocabSize', 'dModel', 'nLayers', 'nHeads', 'nKvHeads', 'dFF', 'maxPositions'] as const;
   for (const k of positive) {
@@ -103,7 +124,10 @@ export function validateConfig(c: DecoderConfig): DecoderConfig {
   return c;
 }
 
-/** Head dimension. */
+/**
+ * Head dimension: dModel / nHeads.
+ * @example headDim(gpt2Config({ vocabSize: 256, dModel: 128, nLayers: 2, nHeads: 4 })) // 32
+ */
 export function headDim(c: DecoderConfig): number {
   return c.dModel / c.nHeads;
 }

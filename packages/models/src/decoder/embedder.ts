@@ -12,6 +12,7 @@ export interface DecoderEmbedderOptions {
   batchSize?: number;
   /** Longest text in tokens; longer ones keep their first tokens (default: the model's positions). */
   maxLength?: number;
+  /** ONNX Runtime session options (threads, execution provider). */
   session?: CompileOptions;
 }
 
@@ -27,7 +28,9 @@ export interface DecoderEmbedderOptions {
  * ```
  */
 export class DecoderEmbedder implements Embedder {
+  /** `decoder-mean-pool(<family>, d=<dModel>)`. */
   readonly id: string;
+  /** The model width, dModel. */
   readonly dimension: number;
 
   private constructor(
@@ -52,6 +55,7 @@ export class DecoderEmbedder implements Embedder {
     return new DecoderEmbedder(fn, tokenizer, config, options);
   }
 
+  /** Embed texts in batches of `batchSize`: one unit vector (L2 norm 1) per text, in input order. */
   async embed(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     const batchSize = this.options.batchSize ?? 32;

@@ -33,19 +33,41 @@ export interface DecoderGraphOptions {
 
 /** The values of a built decoder graph. */
 export interface DecoderGraph {
+  /** The graph (outputs declared). */
   g: Graph;
+  /** `logits` [batch, seq, vocab]. */
   logits: Value;
+  /** Final hidden states after the last norm, [batch, seq, d_model]. */
   hidden: Value;
-  presents: { key: Value; value: Value }[];
+  /** Per layer: the keys and values including the past, [batch, kv_heads, past + seq, head_dim]. */
+  presents: {
+    /** `present.N.key`. */
+    key: Value;
+    /** `present.N.value`. */
+    value: Value;
+  }[];
+  /** Per layer with `exposeHeads`: `head_outputs.N` [batch, seq, heads, d_model] (else empty). */
   headOutputs: Value[];
   /** The token embedding table (for soft-token inputs p E). */
   embeddingTable: Value;
+  /** The graph inputs the options declared. */
   inputs: {
+    /** `input_ids` [batch, seq] int64 (absent with `inputsEmbeds`). */
     inputIds?: Value;
+    /** `inputs_embeds` [batch, seq, d_model] (with `inputsEmbeds`). */
     inputsEmbeds?: Value;
+    /** `attention_mask` [batch, past + seq] int64. */
     attentionMask?: Value;
+    /** `position_ids` [batch, seq] int64. */
     positionIds?: Value;
-    past: { key: Value; value: Value }[];
+    /** Per layer with `kvCache`: `past_key_values.N.key` / `.value` (else empty). */
+    past: {
+      /** `past_key_values.N.key`. */
+      key: Value;
+      /** `past_key_values.N.value`. */
+      value: Value;
+    }[];
+    /** `head_scales` [layers, heads] (with `headScales`; optional at run time, default ones). */
     headScales?: Value;
   };
 }
@@ -304,7 +326,16 @@ export function buildLmTrainingGraph(
   config: DecoderConfig,
   store: ParameterStore,
   options: LmTrainingOptions = {},
-): DecoderGraph & { loss: Value; tokenLogprobs: Value; labels: Value; lossMask: Value } {
+): DecoderGraph & {
+  /** Scalar masked mean cross-entropy (output `loss`). */
+  loss: Value;
+  /** log p(label) per position, [batch, seq] (output `token_logprobs`). */
+  tokenLogprobs: Value;
+  /** Input `labels` [batch, seq] int64: the next token at each position. */
+  labels: Value;
+  /** Input `loss_mask` [batch, seq] float32: 1 where the position counts. */
+  lossMask: Value;
+} {
   const d = buildDecoderGraph(config, store, {
     ...options,
     positionIds: false,

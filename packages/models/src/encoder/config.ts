@@ -8,11 +8,15 @@ import { ConfigError } from '../decoder/config.js';
  * model.safetensors loads into transformers' BertModel and an HF BERT checkpoint loads into the project's graphs.
  */
 export interface EncoderConfig {
+  /** The one family: `'bert'`. */
   family: 'bert';
+  /** Vocabulary size (HF `vocab_size`). */
   vocabSize: number;
   /** Model width (HF `hidden_size`). */
   dModel: number;
+  /** Transformer blocks (HF `num_hidden_layers`). */
   nLayers: number;
+  /** Attention heads (HF `num_attention_heads`); must divide dModel. */
   nHeads: number;
   /** MLP hidden width (HF `intermediate_size`). */
   dFF: number;
@@ -87,19 +91,33 @@ export function validateEncoderConfig(c: EncoderConfig): EncoderConfig {
 
 /** Hugging Face config.json fields of a BERT model (the ones the project reads and writes). */
 export interface HfBertConfigJson {
+  /** `'bert'`. */
   model_type: string;
+  /** e.g. `['BertModel']`. */
   architectures?: string[];
+  /** {@link EncoderConfig.vocabSize}. */
   vocab_size: number;
+  /** {@link EncoderConfig.dModel}. */
   hidden_size: number;
+  /** {@link EncoderConfig.nLayers}. */
   num_hidden_layers: number;
+  /** {@link EncoderConfig.nHeads}. */
   num_attention_heads: number;
+  /** {@link EncoderConfig.dFF}. */
   intermediate_size: number;
+  /** MLP activation; the project's graphs use the exact `'gelu'`. */
   hidden_act: string;
+  /** {@link EncoderConfig.maxPositions}. */
   max_position_embeddings: number;
+  /** {@link EncoderConfig.typeVocabSize}. */
   type_vocab_size: number;
+  /** {@link EncoderConfig.normEps}. */
   layer_norm_eps: number;
+  /** {@link EncoderConfig.initStd}. */
   initializer_range: number;
+  /** {@link EncoderConfig.padTokenId}. */
   pad_token_id?: number;
+  /** `'absolute'` (the only kind the project's graphs support). */
   position_embedding_type?: string;
   [key: string]: unknown;
 }

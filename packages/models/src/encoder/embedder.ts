@@ -93,11 +93,15 @@ function describe(sig: ModelSignature): string {
  * ```
  */
 export class LocalEmbedder implements Embedder {
+  /** `options.id`, else the folder name (or 'local-encoder'). */
   readonly id: string;
+  /** Length of every vector (the model's hidden size). */
   readonly dimension: number;
   /** Longest token sequence a text is cut to. */
   readonly maxLength: number;
+  /** Texts per ONNX Runtime call. */
   readonly batchSize: number;
+  /** The tokenizer texts are encoded with. */
   readonly tokenizer: Tokenizer;
   private readonly sortByLength: boolean;
   private readonly padId: number;

@@ -12,6 +12,7 @@ import { ModelFolderError } from '../folder/errors.js';
  * ```
  */
 export class EncoderFolderError extends ModelFolderError {
+  /** `'EncoderFolderError'`. */
   override name = 'EncoderFolderError';
 }
 
@@ -26,5 +27,6 @@ export class EncoderFolderError extends ModelFolderError {
  * ```
  */
 export class EmbedderError extends Error {
+  /** `'EmbedderError'`. */
   override name = 'EmbedderError';
 }

@@ -9,12 +9,17 @@ import { type EncoderConfig, encoderConfigFromHf, hfBertConfig, validateEncoderC
 import { EncoderFolderError } from './errors.js';
 import { buildEncoderGraph } from './graph.js';
 
-/** config.json key holding the project's own {@link EncoderConfig} (the rest of the file is HF BertConfig). */
+/**
+ * config.json key holding the project's own {@link EncoderConfig} (the rest of the file is HF BertConfig).
+ * @example const config = JSON.parse(text)[PROJ_ENCODER_KEY] as EncoderConfig | undefined;
+ */
 export const PROJ_ENCODER_KEY = 'proj_encoder';
 
 /** The parsed tokenizer.json and tokenizer_config.json of a folder (what the tokenizer builders return). */
 export interface EncoderTokenizerFiles {
+  /** tokenizer.json. */
   tokenizerJson: object;
+  /** tokenizer_config.json. */
   tokenizerConfig: object;
 }
 
@@ -70,6 +75,7 @@ function checkWeights(config: EncoderConfig, tensors: ReadonlyMap<string, Tensor
 
 /** Options of {@link saveEncoderFolder}. */
 export interface SaveEncoderFolderOptions {
+  /** The encoder's config (validated first). */
   config: EncoderConfig;
   /**
    * The weights: a store (weights it lacks are created with its seeded initialisation, e.g. for an untrained
@@ -147,12 +153,17 @@ export async function saveEncoderFolder(dir: string, options: SaveEncoderFolderO
   });
 }
 
-/** Read and parse a JSON file of a model folder. */
+/**
+ * Read and parse a JSON file of a model folder.
+ * @throws {EncoderFolderError} naming the file when it is missing (and required), unreadable or not a JSON object.
+ * @example const config = await readFolderJson('models/tiny-bert', 'config.json', true);
+ */
 export async function readFolderJson(
   dir: string,
   file: string,
   required: true,
 ): Promise<Record<string, unknown>>;
+/** Read and parse an optional JSON file of a model folder: undefined when it does not exist. */
 export async function readFolderJson(
   dir: string,
   file: string,
@@ -214,9 +225,11 @@ export function folderEncoderConfig(configJson: Record<string, unknown>, source:
 
 /** What {@link loadEncoderFolder} returns. */
 export interface LoadedEncoderFolder {
+  /** The encoder config (the project's own, or read from BertConfig fields). */
   config: EncoderConfig;
   /** The weights (BertModel names; a `bert.` prefix and pooler / head weights of HF checkpoints are dropped). */
   store: ParameterStore;
+  /** The folder's tokenizer. */
   tokenizer: Tokenizer;
   /** The parsed tokenizer files, to save them again with {@link saveEncoderFolder}. */
   tokenizerFiles: EncoderTokenizerFiles;

@@ -18,18 +18,23 @@ export interface EncoderGraphOptions {
 
 /** Inputs of one encoded batch. */
 export interface EncoderInputs {
+  /** Token ids [batch, seq] int64. */
   inputIds: Value;
+  /** [batch, seq] int64: 1 = token, 0 = padding. */
   attentionMask: Value;
+  /** Segment ids [batch, seq] int64 (absent: all 0). */
   tokenTypeIds?: Value;
 }
 
 /** The values of a built encoder graph. */
 export interface EncoderGraph {
+  /** The graph (outputs declared). */
   g: Graph;
   /** Final hidden states [batch, seq, dModel] (output `last_hidden_state`). */
   hidden: Value;
   /** Masked mean of `hidden`, L2-normalised: [batch, dModel] (output `sentence_embedding`). */
   embedding: Value;
+  /** Its graph inputs. */
   inputs: EncoderInputs;
 }
 
@@ -90,7 +95,12 @@ export function encodeBatch(
   config: EncoderConfig,
   store: ParameterStore,
   inputs: EncoderInputs,
-): { hidden: Value; embedding: Value } {
+): {
+  /** Final hidden states [batch, seq, dModel]. */
+  hidden: Value;
+  /** Masked mean of `hidden`, L2-normalised: [batch, dModel]. */
+  embedding: Value;
+} {
   const c = config;
   const d = c.dModel;
   const hd = d / c.nHeads;
@@ -206,11 +216,13 @@ export interface InfoNceOptions {
   batch?: Dim;
   /** Token dims of the anchor and positive batches (they may differ). Default 'anchor_length' / 'positive_length'. */
   anchorSeq?: Dim;
+  /** Token dim of the positive batch (default 'positive_length'). */
   positiveSeq?: Dim;
 }
 
 /** The values of a built InfoNCE graph. */
 export interface InfoNceGraph {
+  /** The graph (outputs declared). */
   g: Graph;
   /** Scalar loss (output `loss`). */
   loss: Value;
@@ -218,8 +230,16 @@ export interface InfoNceGraph {
   accuracy: Value;
   /** Cosine similarities / temperature, [anchors, positives] (output `logits`). */
   logits: Value;
-  anchors: EncoderInputs & { embedding: Value };
-  positives: EncoderInputs & { embedding: Value };
+  /** The anchor tower's inputs and unit embeddings [batch, dModel]. */
+  anchors: EncoderInputs & {
+    /** Unit embeddings of the anchors. */
+    embedding: Value;
+  };
+  /** The positive tower's inputs and unit embeddings [batch, dModel]. */
+  positives: EncoderInputs & {
+    /** Unit embeddings of the positives. */
+    embedding: Value;
+  };
 }
 
 /**

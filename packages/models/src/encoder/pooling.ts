@@ -40,7 +40,10 @@ export function meanPoolNormalize(
   return out;
 }
 
-/** `v / divisor`, then divided by its L2 norm (at least 1e-12), as float32. */
+/**
+ * `v / divisor`, then divided by its L2 norm (at least 1e-12), as float32.
+ * @example normalizeRow([3, 4]) // Float32Array [0.6, 0.8]
+ */
 export function normalizeRow(v: ArrayLike<number>, divisor = 1): Float32Array {
   let sq = 0;
   for (let j = 0; j < v.length; j++) sq += (v[j] / divisor) ** 2;

@@ -9,7 +9,10 @@ import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { ModelFolderError } from './errors.js';
 import { exists, readJsonFile, writeFolderAtomic } from './fs.js';
 
-/** Marks a config.json written by @proj/models. */
+/**
+ * Marks a config.json written by @proj/models (its `proj.format`).
+ * @example JSON.parse(text).proj?.format === PROJ_DECODER_FORMAT
+ */
 export const PROJ_DECODER_FORMAT = 'proj-decoder';
 
 /**
@@ -77,7 +80,9 @@ export function generationConfigJson(config: DecoderConfig): Record<string, unkn
 
 /** What {@link saveDecoderFolder} writes. */
 export interface DecoderFolderContents {
+  /** The model's config (validated before anything is written). */
   config: DecoderConfig;
+  /** Its weights; ones it lacks are created with the store's seeded initialisation. */
   store: ParameterStore;
   /** tokenizer.json + tokenizer_config.json (e.g. `ByteTokenizer.files()`). */
   tokenizer: TokenizerFiles;
@@ -108,7 +113,10 @@ export async function saveDecoderFolder(dir: string, contents: DecoderFolderCont
   });
 }
 
-/** Whether a folder's config.json was written by @proj/models (not an external export). */
+/**
+ * Whether a folder's config.json was written by @proj/models (not an external export).
+ * @example if (await isProjDecoderFolder(dir)) { const { config, store } = await loadDecoderFolder(dir); }
+ */
 export async function isProjDecoderFolder(dir: string): Promise<boolean> {
   const path = join(dir, 'config.json');
   if (!(await exists(path))) return false;
@@ -119,10 +127,20 @@ export async function isProjDecoderFolder(dir: string): Promise<boolean> {
 /**
  * Load a project decoder folder: its config, weights and tokenizer.
  * @throws {ModelFolderError} for a missing file, a foreign config, or weights that do not fit the config.
+ * @example
+ * ```ts
+ * const { config, store, tokenizer } = await loadDecoderFolder('models/tiny-gpt');
+ * const t = buildLmTrainingGraph(config, store, { batch: 8, seq: 64 }); // fine-tune it
+ * ```
  */
-export async function loadDecoderFolder(
-  dir: string,
-): Promise<{ config: DecoderConfig; store: ParameterStore; tokenizer: Tokenizer }> {
+export async function loadDecoderFolder(dir: string): Promise<{
+  /** The exact config (config.json's `proj.config`). */
+  config: DecoderConfig;
+  /** The weights of model.safetensors. */
+  store: ParameterStore;
+  /** The folder's tokenizer.json (+ tokenizer_config.json). */
+  tokenizer: Tokenizer;
+}> {
   const cfgPath = join(dir, 'config.json');
   if (!(await exists(cfgPath)))
     throw new ModelFolderError(`${dir} has no config.json; is it a model folder?`);

@@ -10,7 +10,10 @@ import { isProjDecoderFolder, loadDecoderFolder } from './decoder-folder.js';
 import { ModelFolderError } from './errors.js';
 import { exists, readJsonFile } from './fs.js';
 
-/** ONNX files tried in order for exported decoders (transformers.js layout first, then optimum-cli's). */
+/**
+ * ONNX files tried in order for exported decoders (transformers.js layout first, then optimum-cli's).
+ * @example const found = DECODER_ONNX_CANDIDATES.find((f) => existsSync(join(dir, f)));
+ */
 export const DECODER_ONNX_CANDIDATES = [
   'onnx/model.onnx',
   'onnx/decoder_model_merged.onnx',

@@ -1,8 +1,15 @@
 import { Template } from '@huggingface/jinja';
 import type { ChatMessage } from '../interfaces.js';
 
-/** A chat template that does not parse, cannot be chosen, or fails (or raises) while rendering. */
+/**
+ * A chat template that does not parse, cannot be chosen, or fails (or raises) while rendering.
+ * @example
+ * ```ts
+ * try { new ChatTemplate('{% for m in messages %}'); } catch (e) { if (e instanceof ChatTemplateError) console.error(e.message); }
+ * ```
+ */
 export class ChatTemplateError extends Error {
+  /** `'ChatTemplateError'`. */
   override name = 'ChatTemplateError';
 }
 
@@ -36,6 +43,7 @@ export class ChatTemplate {
    * @throws {ChatTemplateError} when the source does not parse.
    */
   constructor(
+    /** The Jinja source. */
     readonly source: string,
     private readonly specialTokens: Readonly<Record<string, string>> = {},
   ) {

@@ -5,13 +5,17 @@ import { checkSampling, GenerationError, type SamplingParams, sampleToken } from
 
 /** One sequence to generate: the prompt's token ids and which prompt / sample it is. */
 export interface GenerationRequest {
+  /** The prompt's token ids (at least one). */
   promptIds: readonly number[];
+  /** Index of the prompt in the call (for seeding and logits processors). */
   prompt: number;
+  /** Which sample of that prompt. */
   sample: number;
 }
 
 /** What the loop needs besides the model. */
 export interface GenerationEnv {
+  /** The decoder to run. */
   runner: DecoderRunner;
   /** Token ids that always end a sequence (EOS). */
   eosTokenIds: readonly number[];
@@ -49,6 +53,12 @@ interface Row {
  * Batched autoregressive generation with a KV cache: left-padded prefill, then one token per step for every
  * live row; rows that finish (EOS, stop token, stop string, length) leave the batch. Each row samples from its
  * own seeded generator, so results do not depend on how rows were batched.
+ * @throws {GenerationError} for bad options, empty prompts, or prompts that leave no room for `maxNewTokens`.
+ * @example
+ * ```ts
+ * const requests = [{ promptIds: tokenizer.encode('Once'), prompt: 0, sample: 0 }];
+ * const [g] = await runGeneration({ runner, eosTokenIds: [258], padTokenId: 256, decode: (ids) => tokenizer.decode(ids) }, requests, { seed: 1 });
+ * ```
  */
 export async function runGeneration(
   env: GenerationEnv,

@@ -46,7 +46,10 @@ export function specialTokenStrings(tokenizer: Tokenizer): Record<string, string
   return out;
 }
 
-/** Default plain-text rendering of chat turns for models without a chat template. */
+/**
+ * Default plain-text rendering of chat turns for models without a chat template.
+ * @example plainChatFormat([{ role: 'user', content: 'Hi' }]) // 'user: Hi\nassistant:'
+ */
 export function plainChatFormat(messages: readonly { role: string; content: string }[]): string {
   return `${messages.map((m) => `${m.role}: ${m.content}`).join('\n')}\nassistant:`;
 }
@@ -64,8 +67,15 @@ export function plainChatFormat(messages: readonly { role: string; content: stri
  * ```
  */
 export class LocalLanguageModel implements LanguageModel {
+  /** `options.id` (loadLanguageModel: the folder path), else 'local'. */
   readonly id: string;
-  readonly capabilities = { logits: true, logprobs: true } as const;
+  /** Everything: generation with log-probs, next-token logits and teacher-forced scoring. */
+  readonly capabilities = {
+    /** `nextTokenLogits` and `scoreCompletions` are available. */
+    logits: true,
+    /** Generations carry per-token log-probs. */
+    logprobs: true,
+  } as const;
   private readonly maxBatch: number;
   /** The chat template chat prompts are rendered with (undefined: none, or `chatFormat` was given). */
   readonly chatTemplate: ChatTemplate | undefined;
@@ -73,6 +83,7 @@ export class LocalLanguageModel implements LanguageModel {
   constructor(
     /** The decoder being run. */
     readonly runner: DecoderRunner,
+    /** The tokenizer prompts are encoded and generations decoded with. */
     readonly tokenizer: Tokenizer,
     private readonly options: LocalLanguageModelOptions = {},
   ) {
@@ -131,6 +142,11 @@ export class LocalLanguageModel implements LanguageModel {
     };
   }
 
+  /**
+   * Sample `n` continuations per prompt (see {@link GenerateOptions}); `result[i][j]` is sample j of prompt i.
+   * Requests are split into batches of `maxBatch` sequences.
+   * @throws {GenerationError} for bad options, or prompts too long for the model's positions.
+   */
   async generate(prompts: readonly Prompt[], options: GenerateOptions = {}): Promise<Generation[][]> {
     const n = options.n ?? 1;
     if (!Number.isInteger(n) || n < 1) throw new GenerationError(`n must be a positive integer, got ${n}.`);
@@ -146,6 +162,7 @@ export class LocalLanguageModel implements LanguageModel {
     return prompts.map((_, i) => results.slice(i * n, (i + 1) * n));
   }
 
+  /** Raw next-token logits after each prompt: one vocab-sized row per prompt. */
   async nextTokenLogits(prompts: readonly Prompt[]): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     for (let i = 0; i < prompts.length; i += this.maxBatch) {
@@ -159,6 +176,10 @@ export class LocalLanguageModel implements LanguageModel {
     return out;
   }
 
+  /**
+   * Teacher-forced log p of each token of `completions[i]` (encoded without special tokens) after `prompts[i]`,
+   * at temperature 1. Use {@link scoreTokens} to score token ids exactly as `generate` returned them.
+   */
   async scoreCompletions(prompts: readonly Prompt[], completions: readonly string[]): Promise<number[][]> {
     if (prompts.length !== completions.length) {
       throw new GenerationError(

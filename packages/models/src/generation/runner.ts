@@ -26,11 +26,18 @@ export interface ForwardBatch {
  * ONNX Runtime sessions for the project's own models and for Optimum-exported Hugging Face folders.
  */
 export interface DecoderRunner {
+  /** Width of the logits. */
   readonly vocabSize: number;
   /** Forward; returns logits [batch, seq, vocab] and the new cache. */
-  forward(batch: ForwardBatch): Promise<{ logits: Tensor; cache: KvCache }>;
+  forward(batch: ForwardBatch): Promise<{
+    /** [batch, seq, vocab] float32. */
+    logits: Tensor;
+    /** The cache to pass to the next call. */
+    cache: KvCache;
+  }>;
   /** Keep only the given batch rows of a cache (after some sequences finished). */
   selectRows(cache: KvCache, rows: readonly number[]): KvCache;
+  /** Release the ONNX Runtime session(s). */
   dispose(): Promise<void>;
 }
 
@@ -104,8 +111,15 @@ function discoverIO(inputs: readonly IOSpec[], outputs: readonly IOSpec[], label
  * A {@link DecoderRunner} over a compiled ONNX decoder in the Optimum IO convention (input_ids, attention_mask,
  * position_ids, past_key_values.N.key/value -> logits, present.N.key/value). Models without past inputs are
  * run by recomputing the whole sequence each step.
+ * @throws {GenerationError} when the model lacks `input_ids` / `logits` or has past inputs without presents.
+ * @example
+ * ```ts
+ * const runner = new OnnxDecoderRunner(await compile('models/gpt2/onnx/model.onnx'), 50257, 'gpt2');
+ * const lm = new LocalLanguageModel(runner, await Tokenizer.fromFile('models/gpt2'));
+ * ```
  */
 export class OnnxDecoderRunner implements DecoderRunner {
+  /** Width of the logits. */
   readonly vocabSize: number;
   private readonly io: DecoderIO;
 
@@ -123,7 +137,13 @@ export class OnnxDecoderRunner implements DecoderRunner {
     return this.io.pastKeys.length > 0;
   }
 
-  async forward(batch: ForwardBatch): Promise<{ logits: Tensor; cache: KvCache }> {
+  /** One forward over the batch; the cache it returns holds the `present.N.*` outputs. */
+  async forward(batch: ForwardBatch): Promise<{
+    /** [batch, seq, vocab] float32. */
+    logits: Tensor;
+    /** The cache to pass to the next call. */
+    cache: KvCache;
+  }> {
     const io = this.io;
     const feeds: Record<string, Tensor> = {};
     let ids = batch.inputIds;
@@ -158,16 +178,21 @@ export class OnnxDecoderRunner implements DecoderRunner {
     return { logits, cache };
   }
 
+  /** Keep the given batch rows of a cache (copies). */
   selectRows(cache: KvCache, rows: readonly number[]): KvCache {
     return cache.map((t) => selectBatchRows(t, rows));
   }
 
+  /** Release the compiled model's session. */
   dispose(): Promise<void> {
     return this.fn.dispose();
   }
 }
 
-/** Rows of a tensor along its first axis (a copy). */
+/**
+ * Rows of a tensor along its first axis (a copy).
+ * @example selectBatchRows(Tensor.fromArray([[1, 2], [3, 4], [5, 6]]), [2, 0]).toArray() // [[5, 6], [1, 2]]
+ */
 export function selectBatchRows(t: Tensor, rows: readonly number[]): Tensor {
   const rowSize = t.size / t.shape[0];
   const out = Tensor.zeros([rows.length, ...t.shape.slice(1)], t.dtype);

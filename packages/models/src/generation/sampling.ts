@@ -10,12 +10,22 @@ export interface SamplingParams {
   topP: number;
 }
 
-/** Raised for invalid sampling or generation options. */
+/**
+ * Raised for invalid sampling or generation options.
+ * @example
+ * ```ts
+ * try { await lm.generate(['Hi'], { topP: 0 }); } catch (e) { if (e instanceof GenerationError) console.error(e.message); }
+ * ```
+ */
 export class GenerationError extends Error {
+  /** `'GenerationError'`. */
   override name = 'GenerationError';
 }
 
-/** Check sampling options. @throws {GenerationError} naming the option. */
+/**
+ * Check sampling options. @throws {GenerationError} naming the option.
+ * @example checkSampling({ temperature: 0.7, topK: 50, topP: 0.95 })
+ */
 export function checkSampling(p: SamplingParams): void {
   if (!(p.temperature >= 0) || !Number.isFinite(p.temperature)) {
     throw new GenerationError(`temperature must be a finite number >= 0, got ${p.temperature}.`);
@@ -30,13 +40,23 @@ export function checkSampling(p: SamplingParams): void {
  * it was drawn from (after temperature, top-k and top-p, renormalised). Greedy (temperature 0) returns the
  * argmax and its log-probability under the unscaled distribution. `scratch` must hold at least `logits.length`
  * entries; it avoids allocating per step.
+ * @example
+ * ```ts
+ * const scratch = { probs: new Float64Array(vocab), order: new Int32Array(vocab) };
+ * const { token, logprob } = sampleToken(row, { temperature: 0.8, topK: 0, topP: 0.95 }, new Rng(1), scratch);
+ * ```
  */
 export function sampleToken(
   logits: Float32Array,
   p: SamplingParams,
   rng: Rng,
   scratch: { probs: Float64Array; order: Int32Array },
-): { token: number; logprob: number } {
+): {
+  /** The chosen token id. */
+  token: number;
+  /** Its log-probability under the distribution it was drawn from. */
+  logprob: number;
+} {
   const v = logits.length;
   let maxI = 0;
   let max = Number.NEGATIVE_INFINITY;
@@ -125,7 +145,10 @@ function selectTop(order: Int32Array, probs: Float64Array, v: number, k: number)
   }
 }
 
-/** log-softmax of one row into `out` (float64), returning it. */
+/**
+ * log-softmax of one row into `out` (float64), returning it.
+ * @example logSoftmaxRow([0, 0], new Float64Array(2)) // [-0.693..., -0.693...]
+ */
 export function logSoftmaxRow(logits: ArrayLike<number>, out: Float64Array): Float64Array {
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];

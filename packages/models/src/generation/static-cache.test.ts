@@ -1,4 +1,4 @@
-import { compile, Tensor } from '@proj/runtime';
+import { type CompiledGraph, compile, type Feeds, Tensor } from '@proj/runtime';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DecoderConfig, gpt2Config, llamaConfig } from '../decoder/config.js';
@@ -9,7 +9,7 @@ import { ByteTokenizer } from '../tokenizer/byte-level.js';
 import { LocalLanguageModel } from './local-lm.js';
 import { type DecoderRunner, OnnxDecoderRunner } from './runner.js';
 import { GenerationError } from './sampling.js';
-import { StaticCacheRunner } from './static-cache.js';
+import { buildStaticCacheDecoder, StaticCacheRunner } from './static-cache.js';
 
 // The static-cache graph must compute what the Optimum-IO decoder graph computes (that graph is checked against
 // PyTorch in ../decoder/torch-parity.test.ts): same logits, same cached steps, same generations.
@@ -176,6 +176,32 @@ describe.each(families)('StaticCacheRunner (%s)', (_, config) => {
     const sa = await fastLm.scoreTokens(ids, completions);
     const sb = await refLm.scoreTokens(ids, completions);
     sa.forEach((row, i) => expect(maxAbsDiff(row, sb[i])).toBeLessThan(1e-4));
+  });
+
+  it('runs with its weights as graph inputs (compile paramsAsInputs), fed on every call', async () => {
+    // How a trainer samples from weights it keeps updating: nothing baked in, nothing recompiled.
+    const fn = await compile(buildStaticCacheDecoder(config, store), {
+      intraOpNumThreads: 1,
+      paramsAsInputs: true,
+    });
+    const weights = store.tensors();
+    const inputs = new Set(fn.inputs.map((i) => i.name));
+    expect([...weights.keys()].every((k) => inputs.has(k))).toBe(true);
+    const fed = Object.assign((feeds: Feeds) => fn({ ...feeds, ...Object.fromEntries(weights) }), {
+      dispose: () => fn.dispose(),
+    }) as unknown as CompiledGraph;
+    const lm = new LocalLanguageModel(new StaticCacheRunner(fed, config), tokenizer, { maxPositions: 64 });
+    try {
+      const opts = { n: 3, maxNewTokens: 6, temperature: 0.9, seed: 4 };
+      const a = await lm.generate(['Hi', 'The cat'], opts);
+      const b = await fastLm.generate(['Hi', 'The cat'], opts);
+      expect(a.map((gs) => gs.map((g) => g.tokenIds))).toEqual(b.map((gs) => gs.map((g) => g.tokenIds)));
+      a.forEach((gs, p) =>
+        gs.forEach((g, i) => expect(maxAbsDiff(g.logprobs, b[p][i].logprobs)).toBeLessThan(1e-5)),
+      );
+    } finally {
+      await lm.dispose();
+    }
   });
 
   it('greedy generation equals the reference for any prompt batch (property)', async () => {

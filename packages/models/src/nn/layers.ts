@@ -3,7 +3,9 @@ import type { InitSpec, ParameterStore } from './params.js';
 
 /** What the layer functions need: the graph under construction and the weights. */
 export interface BuildContext {
+  /** The graph being built. */
   g: Graph;
+  /** Where the weights come from (created there, seeded, when absent). */
   store: ParameterStore;
 }
 
@@ -42,12 +44,20 @@ export function embedding(
   vocab: number,
   dim: number,
   init: InitSpec = { init: 'normal', std: 0.02 },
-): { out: Value; table: Value } {
+): {
+  /** The embeddings, [...ids, dim]. */
+  out: Value;
+  /** The table [vocab, dim] (e.g. for a tied output head). */
+  table: Value;
+} {
   const table = ctx.store.param(ctx.g, `${name}.weight`, [vocab, dim], init);
   return { out: table.gather(ids, 0), table };
 }
 
-/** LayerNorm over the last axis with scale and bias (fused ONNX LayerNormalization). */
+/**
+ * LayerNorm over the last axis with scale `${name}.weight` and bias `${name}.bias` (fused ONNX LayerNormalization).
+ * @example const h = layerNorm(ctx, 'h.0.norm_1', x, 128)
+ */
 export function layerNorm(ctx: BuildContext, name: string, x: Value, dim: number, eps = 1e-5): Value {
   const w = ctx.store.param(ctx.g, `${name}.weight`, [dim], { init: 'ones' });
   const b = ctx.store.param(ctx.g, `${name}.bias`, [dim], { init: 'zeros' });
@@ -57,6 +67,7 @@ export function layerNorm(ctx: BuildContext, name: string, x: Value, dim: number
 /**
  * RMSNorm over the last axis: x / sqrt(mean(x^2) + eps) * w (the pattern ONNX Runtime fuses into
  * SimplifiedLayerNormalization).
+ * @example const h = rmsNorm(ctx, 'h.0.norm_1', x, 128)
  */
 export function rmsNorm(ctx: BuildContext, name: string, x: Value, dim: number, eps = 1e-6): Value {
   const w = ctx.store.param(ctx.g, `${name}.weight`, [dim], { init: 'ones' });
@@ -64,12 +75,18 @@ export function rmsNorm(ctx: BuildContext, name: string, x: Value, dim: number, 
   return x.div(rms).mul(w);
 }
 
-/** x * sigmoid(x) (SiLU / swish). */
+/**
+ * x * sigmoid(x) (SiLU / swish).
+ * @example silu(gate)
+ */
 export function silu(x: Value): Value {
   return x.mul(x.sigmoid());
 }
 
-/** GELU MLP: fc (dim -> hidden) -> GELU -> proj (hidden -> dim). */
+/**
+ * GELU MLP: fc (dim -> hidden) -> GELU -> proj (hidden -> dim), weights under `${name}.fc.*` and `${name}.proj.*`.
+ * @example x.add(mlp(ctx, 'h.0.mlp', layerNorm(ctx, 'h.0.norm_2', x, 128), 128, 512))
+ */
 export function mlp(
   ctx: BuildContext,
   name: string,
@@ -82,7 +99,10 @@ export function mlp(
   return linear(ctx, `${name}.proj`, h, hidden, dim, { bias });
 }
 
-/** SwiGLU MLP (Llama): down(silu(gate(x)) * up(x)). */
+/**
+ * SwiGLU MLP (Llama): down(silu(gate(x)) * up(x)), weights under `${name}.gate`, `.up`, `.down`.
+ * @example swiglu(ctx, 'h.0.mlp', h, 128, 352)
+ */
 export function swiglu(
   ctx: BuildContext,
   name: string,

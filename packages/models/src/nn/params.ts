@@ -2,15 +2,22 @@ import { type Graph, type ParamInit, Rng, Tensor, type Value } from '@proj/runti
 
 /** How a parameter is initialised when a store creates it. */
 export interface InitSpec {
+  /** Initialiser: 'normal', 'uniform', 'xavier', 'kaiming', 'zeros' or 'ones'. */
   init: ParamInit;
+  /** Standard deviation for 'normal' (default 0.02). */
   std?: number;
 }
 
 /**
  * Raised for parameter problems: a missing or misshaped weight when loading, or a name used twice with
  * different shapes.
+ * @example
+ * ```ts
+ * try { store.get('wte.weight', [300, 64]); } catch (e) { if (e instanceof ParameterError) console.error(e.message); }
+ * ```
  */
 export class ParameterError extends Error {
+  /** `'ParameterError'`. */
   override name = 'ParameterError';
 }
 
@@ -31,6 +38,7 @@ export class ParameterError extends Error {
  */
 export class ParameterStore {
   private readonly map = new Map<string, Tensor>();
+  /** Seed the parameters' own seeds derive from (with their names). */
   readonly seed: number;
 
   constructor(

@@ -40,7 +40,9 @@ function fromBase64(s: string): number[] {
  * ```
  */
 export class RemoteEmbedder implements Embedder {
+  /** `options.id`, else the model name. */
   readonly id: string;
+  /** Texts per /embeddings request. */
   readonly batchSize: number;
   private readonly client: EndpointClient;
   private readonly options: RemoteEmbedderOptions;

@@ -13,7 +13,9 @@ export type EndpointErrorCode =
 
 /** Fields of an {@link EndpointError}. */
 export interface EndpointErrorInit {
+  /** What kind of failure. */
   code: EndpointErrorCode;
+  /** The URL the request went to. */
   url: string;
   /** HTTP status, when the server answered. */
   status?: number;
@@ -27,6 +29,7 @@ export interface EndpointErrorInit {
   retryable: boolean;
   /** Attempts made before giving up. */
   attempts: number;
+  /** The underlying error (a fetch failure, a JSON parse error), if any. */
   cause?: unknown;
 }
 
@@ -42,14 +45,23 @@ export interface EndpointErrorInit {
  * ```
  */
 export class EndpointError extends Error {
+  /** `'EndpointError'`. */
   override name = 'EndpointError';
+  /** What kind of failure: `'http'`, `'network'`, `'timeout'`, `'bad_json'` or `'bad_response'`. */
   readonly code: EndpointErrorCode;
+  /** The URL the request went to. */
   readonly url: string;
+  /** HTTP status, when the server answered. */
   readonly status: number | undefined;
+  /** Start of the response body (at most 500 characters). */
   readonly bodyExcerpt: string | undefined;
+  /** The server's own error message, when the body had one. */
   readonly serverMessage: string | undefined;
+  /** What to check to fix it. */
   readonly hint: string;
+  /** Whether trying again may succeed (network errors, timeouts, 429, 5xx). */
   readonly retryable: boolean;
+  /** Attempts made before giving up. */
   readonly attempts: number;
 
   constructor(init: EndpointErrorInit) {
@@ -86,5 +98,6 @@ export class EndpointError extends Error {
  * ```
  */
 export class RemoteOptionsError extends Error {
+  /** `'RemoteOptionsError'`. */
   override name = 'RemoteOptionsError';
 }

@@ -74,9 +74,13 @@ export function parseRetryAfter(headers: Headers, now = Date.now()): number | un
  * jitter, Retry-After honoured) and a concurrency cap shared by everything the client sends.
  */
 export class EndpointClient {
+  /** The API root, e.g. `http://localhost:8000/v1` (no trailing slash). */
   readonly baseURL: string;
+  /** Model name sent with every request. */
   readonly model: string;
+  /** Retries after a transient failure. */
   readonly maxRetries: number;
+  /** Per-attempt timeout in milliseconds. */
   readonly timeoutMs: number;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;

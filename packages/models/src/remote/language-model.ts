@@ -72,8 +72,16 @@ function numberArray(v: unknown): number[] | undefined {
  * ```
  */
 export class RemoteLanguageModel implements LanguageModel {
+  /** `options.id`, else the model name. */
   readonly id: string;
-  readonly capabilities: { logits: boolean; logprobs: boolean };
+  /** No logits or scoring over the API; log-probs when `options.logprobs` is not false. */
+  readonly capabilities: {
+    /** Always false: OpenAI-compatible APIs return no full logits. */
+    logits: boolean;
+    /** Whether generations ask for per-token log-probs. */
+    logprobs: boolean;
+  };
+  /** Which endpoint prompts go to: /chat/completions or /completions. */
   readonly mode: 'chat' | 'completions';
   private readonly client: EndpointClient;
   private readonly options: RemoteLanguageModelOptions;

@@ -1,21 +1,27 @@
 /** Requests finished so far and requests planned so far (the total grows when `n` has to be fanned out). */
 export interface RemoteProgress {
+  /** Requests finished so far. */
   done: number;
+  /** Requests planned so far (grows when `n` is fanned out into single-sample requests). */
   total: number;
 }
 
 /** Counts planned and finished requests of one call and reports each finish. */
 export class ProgressCounter {
+  /** Requests finished so far. */
   done = 0;
   constructor(
+    /** Requests planned so far. */
     public total: number,
     private readonly onProgress?: (p: RemoteProgress) => void,
   ) {}
 
+  /** Plan `k` more requests. */
   plan(k: number): void {
     this.total += k;
   }
 
+  /** Count one finished request and report the progress. */
   finish(): void {
     this.done++;
     this.onProgress?.({ done: this.done, total: this.total });

@@ -16,7 +16,10 @@ export class Semaphore {
     onAbort?: () => void;
   }[] = [];
 
-  constructor(readonly limit: number) {}
+  constructor(
+    /** Most holders at once. */
+    readonly limit: number,
+  ) {}
 
   /** Holders right now. */
   get inUse(): number {

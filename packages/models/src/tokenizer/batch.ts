@@ -26,11 +26,17 @@ export class BatchEncoding {
    * @param lengths Real (unpadded, post-truncation) length of each row.
    */
   constructor(
+    /** `[batchSize, seqLength]` token ids, row-major, padding filled with the pad id. */
     readonly inputIds: Int32Array,
+    /** `[batchSize, seqLength]`, 1 on tokens and 0 on padding. */
     readonly attentionMask: Int32Array,
+    /** Number of rows. */
     readonly batchSize: number,
+    /** Padded row length. */
     readonly seqLength: number,
+    /** Real (unpadded, post-truncation) length of each row. */
     readonly lengths: readonly number[],
+    /** Where the padding is. */
     readonly paddingSide: TokenizerSide,
   ) {}
 

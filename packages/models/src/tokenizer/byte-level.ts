@@ -12,6 +12,7 @@ import { Tokenizer } from './tokenizer.js';
 /**
  * GPT-2's byte -> printable character table (the one the ByteLevel pre-tokenizer and decoder use): printable
  * Latin-1 bytes map to themselves, the other 68 bytes to U+0100 upwards, so every byte is one visible char.
+ * @example BYTE_TO_UNICODE[0x20] // 'Ġ' (the space byte, as in GPT-2 vocabularies)
  */
 export const BYTE_TO_UNICODE: readonly string[] = (() => {
   const direct: number[] = [];

@@ -11,5 +11,6 @@
  * ```
  */
 export class TokenizerError extends Error {
+  /** `'TokenizerError'`. */
   override name = 'TokenizerError';
 }

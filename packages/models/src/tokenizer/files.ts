@@ -5,12 +5,19 @@ import { TokenizerError } from './errors.js';
 
 /** One entry of tokenizer.json's `added_tokens` (Hugging Face field names). */
 export interface AddedTokenJson {
+  /** Token id. */
   id: number;
+  /** The token's text, e.g. `'<eos>'`. */
   content: string;
+  /** Match only as a whole word. */
   single_word: boolean;
+  /** Strip whitespace on its left when matching. */
   lstrip: boolean;
+  /** Strip whitespace on its right when matching. */
   rstrip: boolean;
+  /** Match against the normalised text (false for special tokens). */
   normalized: boolean;
+  /** A special token (skipped by `decode(ids, { skipSpecialTokens: true })`). */
   special: boolean;
 }
 
@@ -19,35 +26,56 @@ export interface AddedTokenJson {
  * JSON objects (`null` when absent), as the format has them.
  */
 export interface TokenizerJson {
+  /** Format version (`'1.0'`). */
   version: string;
+  /** Truncation settings: none (the {@link Tokenizer} truncates per call). */
   truncation: null;
+  /** Padding settings: none (the {@link Tokenizer} pads per call). */
   padding: null;
+  /** Special and added tokens. */
   added_tokens: AddedTokenJson[];
+  /** Text normalisation (e.g. BertNormalizer), or null. */
   normalizer: Record<string, unknown> | null;
+  /** Pre-tokenizer (e.g. ByteLevel, BertPreTokenizer), or null. */
   pre_tokenizer: Record<string, unknown> | null;
+  /** Post-processor adding special tokens (e.g. TemplateProcessing), or null. */
   post_processor: Record<string, unknown> | null;
+  /** Decoder turning tokens back into text, or null. */
   decoder: Record<string, unknown> | null;
+  /** The model: BPE, WordPiece, ... with its vocabulary. */
   model: Record<string, unknown>;
 }
 
 /** tokenizer_config.json as the builders write it (read by transformers and by {@link Tokenizer}). */
 export interface TokenizerConfigJson {
+  /** transformers' tokenizer class, e.g. `'PreTrainedTokenizerFast'`. */
   tokenizer_class: string;
+  /** Beginning-of-sequence token, or null. */
   bos_token: string | null;
+  /** End-of-sequence token, or null. */
   eos_token: string | null;
+  /** Padding token, or null. */
   pad_token: string | null;
+  /** Unknown token, or null. */
   unk_token: string | null;
+  /** More special tokens. */
   additional_special_tokens: string[];
+  /** transformers' decode-time clean-up of spaces before punctuation. */
   clean_up_tokenization_spaces: boolean;
+  /** Default padding side. */
   padding_side: 'left' | 'right';
+  /** Default truncation side. */
   truncation_side: 'left' | 'right';
+  /** The model's context length, when known. */
   model_max_length?: number;
   [key: string]: unknown;
 }
 
 /** The two files of a tokenizer folder, as parsed JSON. */
 export interface TokenizerFiles {
+  /** tokenizer.json. */
   tokenizerJson: TokenizerJson;
+  /** tokenizer_config.json. */
   tokenizerConfig: TokenizerConfigJson;
 }
 
@@ -75,9 +103,13 @@ export interface TokenizerBuildOptions {
 
 /** Resolved special tokens, in id order. */
 export interface SpecialTokenSet {
+  /** Padding token, or null for none. */
   pad: string | null;
+  /** Beginning-of-sequence token, or null. */
   bos: string | null;
+  /** End-of-sequence token, or null. */
   eos: string | null;
+  /** Unknown token, or null. */
   unk: string | null;
   /** All special token contents in id order. */
   all: string[];
@@ -196,7 +228,12 @@ export function configFor(options: TokenizerBuildOptions, specials: SpecialToken
 export async function writeTokenizerFiles(
   dir: string,
   files: TokenizerFiles,
-): Promise<{ tokenizerPath: string; configPath: string }> {
+): Promise<{
+  /** Path of the tokenizer.json written. */
+  tokenizerPath: string;
+  /** Path of the tokenizer_config.json written. */
+  configPath: string;
+}> {
   await mkdir(dir, { recursive: true });
   const tokenizerPath = join(dir, 'tokenizer.json');
   const configPath = join(dir, 'tokenizer_config.json');

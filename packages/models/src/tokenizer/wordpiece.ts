@@ -7,7 +7,10 @@
 import { type TokenizerFiles, writeTokenizerFiles } from './files.js';
 import { Tokenizer } from './tokenizer.js';
 
-/** Special tokens, ids 0..4 as in BERT vocabularies. */
+/**
+ * Special tokens, ids 0..4 as in BERT vocabularies.
+ * @example BERT_SPECIALS.indexOf('[CLS]') // 2
+ */
 export const BERT_SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
 
 /** Options of the WordPiece builder. */
@@ -21,6 +24,7 @@ export interface WordPieceTokenizerOptions {
 /**
  * tokenizer.json + tokenizer_config.json for a vocabulary of `words` (lower-cased; ids from 5 on, after the specials
  * [PAD] [UNK] [CLS] [SEP] [MASK]; entries starting with `##` are continuation pieces). Words outside it become [UNK].
+ * @example await saveEncoderFolder(dir, { config, weights, tokenizer: wordTokenizerFiles(['the', 'cat', 'sat']) })
  */
 export function wordTokenizerFiles(
   words: readonly string[],

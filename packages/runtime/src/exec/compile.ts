@@ -17,8 +17,11 @@ export type Feeds = Record<string, Tensor>;
 
 /** Name, dtype and shape of a model input or output (`null` dims are unknown, strings symbolic). */
 export interface IOSpec {
+  /** Input or output name in the model. */
   name: string;
+  /** Element type (`null` for types the runtime does not support, e.g. strings). */
   dtype: DType | null;
+  /** Dimensions: numbers, names of dynamic dimensions, `null` for unknown ones; `null` when the rank is unknown. */
   shape: (number | string | null)[] | null;
 }
 
@@ -41,15 +44,26 @@ export interface CompileOptions extends SessionOptions {
 /**
  * A compiled model: call it with named tensors, get named tensors back. Backed by one (cached)
  * ONNX Runtime InferenceSession; call {@link CompiledGraph.dispose} when done.
+ *
+ * @example
+ * ```ts
+ * const f = await compile(g);
+ * f.inputs; // [{ name: 'x', dtype: 'float32', shape: ['batch', 4] }]
+ * const { logits } = await f({ x: Tensor.randn([8, 4], { seed: 1 }) });
+ * await f.dispose();
+ * ```
  */
 export interface CompiledGraph {
+  /** Run the model on named input tensors; resolves to every output by name. @throws {FeedError} for bad feeds. */
   (feeds: Feeds): Promise<Record<string, Tensor>>;
   /**
    * Same as calling it; `outputs` restricts which outputs are fetched, `into` gives preallocated tensors that
    * ONNX Runtime writes those outputs into (no new buffers: useful for large outputs fetched every call).
    */
   run(feeds: Feeds, options?: RunOptions): Promise<Record<string, Tensor>>;
+  /** The model's inputs (initializers excluded); inputs declared with a `fill` may be left out of the feeds. */
   readonly inputs: readonly IOSpec[];
+  /** The outputs a call returns. */
   readonly outputs: readonly IOSpec[];
   /** The serialised model the session runs. */
   readonly model: Uint8Array;
@@ -80,7 +94,12 @@ function specsOf(model: ModelProto, which: 'input' | 'output', exclude: Readonly
     });
 }
 
-/** Check feeds against the input specs; the error lists every problem and the expected signature. */
+/**
+ * Check feeds against the input specs; the error lists every problem and the expected signature.
+ * `ignored` names feeds to accept without a spec, `optional` specs that may be left out.
+ * @throws {FeedError} for missing, unknown, mistyped or misshaped feeds.
+ * @example validateFeeds(f.inputs, { x: Tensor.zeros([2, 4]) }, 'my model')
+ */
 export function validateFeeds(
   specs: readonly IOSpec[],
   feeds: Feeds,

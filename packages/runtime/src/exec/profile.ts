@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 
 /** Time spent in one op type over the profiled runs. */
 export interface OpProfile {
+  /** ONNX op type, e.g. `'MatMul'` (fused kernels appear under their own names, e.g. `'FusedMatMul'`). */
   op: string;
   /** Mean milliseconds per run. */
   ms: number;

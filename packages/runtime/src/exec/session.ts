@@ -9,7 +9,13 @@ export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
 /** ONNX Runtime graph optimisation level. */
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
-/** Session options shared by {@link compile} and the worker pool. */
+/**
+ * Session options shared by {@link compile} and the worker pool.
+ * @example
+ * ```ts
+ * await compile(g, { intraOpNumThreads: 2, optimizationLevel: 'all', profilePrefix: 'prof/step' });
+ * ```
+ */
 export interface SessionOptions {
   /** Execution provider (default 'cpu'). */
   executionProvider?: ExecutionProvider;
@@ -71,8 +77,18 @@ interface CacheEntry {
 
 const cache = new Map<string, CacheEntry>();
 
-/** Execution providers this onnxruntime-node build offers (bundled ones can still fail without the hardware). */
-export function availableExecutionProviders(): { name: string; bundled: boolean }[] {
+/**
+ * Execution providers this onnxruntime-node build offers (bundled ones can still fail without the hardware).
+ * `name` is the provider (`'cpu'`, `'webgpu'`, `'cuda'`, ...); `bundled` is true when it ships inside the npm
+ * package (otherwise its libraries come from the install script, which `onnxruntime-node-install=skip` skips).
+ * @example availableExecutionProviders().map((p) => p.name) // ['cpu', 'webgpu', 'cuda', 'tensorrt'] on Linux x64
+ */
+export function availableExecutionProviders(): {
+  /** Provider name as ONNX Runtime lists it. */
+  name: string;
+  /** Whether it ships inside the npm package. */
+  bundled: boolean;
+}[] {
   return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
 }
 

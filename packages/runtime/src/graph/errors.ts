@@ -8,6 +8,7 @@
  * ```
  */
 export class GraphBuildError extends Error {
+  /** `'GraphBuildError'`. */
   override name = 'GraphBuildError';
   /** The ONNX op (or builder method) that failed. */
   readonly op: string;

@@ -37,9 +37,13 @@ export interface ParamOptions {
 
 /** A named parameter of a graph: its symbolic value, current data, and whether it trains. */
 export interface ParamEntry {
+  /** Parameter name (the initializer's name in the model). */
   readonly name: string;
+  /** Its symbolic value in the graph. */
   readonly value: Value;
+  /** Its current data: the initial value, or the trained one after `TrainStep.syncToGraph()`. */
   data: Tensor;
+  /** Whether training steps update it by default. */
   trainable: boolean;
 }
 
@@ -70,7 +74,9 @@ export interface GraphOptions {
  * ```
  */
 export class Graph {
+  /** Graph name (the ONNX graph's name; used in error messages). */
   readonly name: string;
+  /** ONNX default-domain opset the model declares (default 17). */
   readonly opset: number;
   private nextId = 0;
   private readonly nodeList: Node[] = [];

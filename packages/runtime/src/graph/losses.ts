@@ -62,7 +62,12 @@ export function mse(
   return r === 'none' ? sq : r === 'sum' ? sq.sum() : sq.mean();
 }
 
-/** Reduce per-position values with an optional mask: masked mean divides by max(sum(mask), 1). */
+/**
+ * Reduce per-position values with an optional mask: masked mean divides by max(sum(mask), 1). `op` names the
+ * caller in errors.
+ * @throws {GraphBuildError} when the mask's rank differs from the values'.
+ * @example reduceWithMask('myLoss', perToken, lossMask, 'mean')
+ */
 export function reduceWithMask(
   op: string,
   values: Value,

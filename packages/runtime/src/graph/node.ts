@@ -3,22 +3,67 @@ import type { Value } from './value.js';
 
 /** A typed ONNX attribute value. Build them with the {@link attr} helpers. */
 export type Attr =
-  | { type: 'int'; value: number }
-  | { type: 'float'; value: number }
-  | { type: 'string'; value: string }
-  | { type: 'ints'; value: readonly number[] }
-  | { type: 'floats'; value: readonly number[] }
-  | { type: 'strings'; value: readonly string[] }
-  | { type: 'tensor'; value: Tensor };
+  | {
+      /** Integer attribute (ONNX INT). */
+      type: 'int';
+      /** The integer. */
+      value: number;
+    }
+  | {
+      /** Float attribute (ONNX FLOAT). */
+      type: 'float';
+      /** The float. */
+      value: number;
+    }
+  | {
+      /** String attribute (ONNX STRING, UTF-8). */
+      type: 'string';
+      /** The string. */
+      value: string;
+    }
+  | {
+      /** List of integers (ONNX INTS). */
+      type: 'ints';
+      /** The integers. */
+      value: readonly number[];
+    }
+  | {
+      /** List of floats (ONNX FLOATS). */
+      type: 'floats';
+      /** The floats. */
+      value: readonly number[];
+    }
+  | {
+      /** List of strings (ONNX STRINGS). */
+      type: 'strings';
+      /** The strings. */
+      value: readonly string[];
+    }
+  | {
+      /** Tensor attribute (ONNX TENSOR), e.g. ConstantOfShape's value. */
+      type: 'tensor';
+      /** The tensor. */
+      value: Tensor;
+    };
 
-/** Constructors for {@link Attr} values (ONNX distinguishes ints from floats; JS numbers do not). */
+/**
+ * Constructors for {@link Attr} values (ONNX distinguishes ints from floats; JS numbers do not).
+ * @example g.addNode('Softmax', [x], [{ dtype: x.dtype, shape: x.shape }], { axis: attr.int(-1) })
+ */
 export const attr = {
+  /** An INT attribute (truncated to an integer). */
   int: (value: number): Attr => ({ type: 'int', value: Math.trunc(value) }),
+  /** A FLOAT attribute. */
   float: (value: number): Attr => ({ type: 'float', value }),
+  /** A STRING attribute. */
   string: (value: string): Attr => ({ type: 'string', value }),
+  /** An INTS attribute (each truncated to an integer). */
   ints: (value: readonly number[]): Attr => ({ type: 'ints', value: value.map(Math.trunc) }),
+  /** A FLOATS attribute. */
   floats: (value: readonly number[]): Attr => ({ type: 'floats', value }),
+  /** A STRINGS attribute. */
   strings: (value: readonly string[]): Attr => ({ type: 'strings', value }),
+  /** A TENSOR attribute. */
   tensor: (value: Tensor): Attr => ({ type: 'tensor', value }),
 };
 
@@ -32,7 +77,9 @@ export interface Node {
   readonly domain: string;
   /** Operands; `null` marks an omitted optional input. */
   readonly inputs: readonly (Value | null)[];
+  /** The values it computes, in output order. */
   readonly outputs: readonly Value[];
+  /** ONNX attributes by name. */
   readonly attrs: Readonly<Record<string, Attr>>;
   /** Unique node name in the serialised model. */
   readonly name: string;

@@ -9,7 +9,10 @@ export type Dim = number | string;
 /** A symbolic shape. */
 export type Shape = readonly Dim[];
 
-/** Render a shape for error messages: `[batch, 64, 512]`. */
+/**
+ * Render a shape for error messages: `[batch, 64, 512]`.
+ * @example fmtShape(['batch', 64]) // '[batch, 64]'
+ */
 export function fmtShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
@@ -45,7 +48,10 @@ function fmtMonomial(m: Monomial): Dim {
   return m.coef === 1 ? syms : `${m.coef}*${syms}`;
 }
 
-/** Product of dims, simplified (`mulDims(['b', 's', 4])` is `'4*b*s'`). */
+/**
+ * Product of dims, simplified.
+ * @example mulDims(['b', 's', 4]) // '4*b*s'
+ */
 export function mulDims(dims: readonly Dim[]): Dim {
   const out: Monomial = { coef: 1, symbols: [] };
   for (const d of dims) {
@@ -97,6 +103,7 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
  * Numpy-style broadcast of several shapes. A symbolic dim against a number other than 1 takes the number
  * (the run time checks it); two different symbols keep the first.
  * @throws {GraphBuildError} when two static dims differ and neither is 1.
+ * @example broadcastShapes('Add', ['batch', 1, 64], [8, 64]) // ['batch', 8, 64]
  */
 export function broadcastShapes(op: string, ...shapes: Shape[]): Dim[] {
   const rank = Math.max(...shapes.map((s) => s.length));

@@ -10,5 +10,6 @@
  * ```
  */
 export class SafetensorsError extends Error {
+  /** `'SafetensorsError'`. */
   override name = 'SafetensorsError';
 }

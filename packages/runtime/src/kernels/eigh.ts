@@ -310,13 +310,23 @@ function symmetricCopy(fn: string, n: number, data: ArrayLike<number>): Float64A
 export function eighSym(
   n: number,
   data: ArrayLike<number>,
-  options: { vectors: false },
-): EighSymResult & { vectors: null };
+  options: {
+    /** Eigenvalues only. */
+    vectors: false;
+  },
+): EighSymResult & {
+  /** Not computed. */
+  vectors: null;
+};
+/** Eigenvalues and eigenvectors of a raw row-major symmetric n x n matrix (see the first signature). */
 export function eighSym(
   n: number,
   data: ArrayLike<number>,
   options?: EighSymOptions,
-): EighSymResult & { vectors: Float64Array };
+): EighSymResult & {
+  /** Row-major n x n; column j is the unit eigenvector of `values[j]`. */
+  vectors: Float64Array;
+};
 export function eighSym(n: number, data: ArrayLike<number>, options: EighSymOptions = {}): EighSymResult {
   return decompose('eighSym', n, data, options.vectors !== false);
 }

@@ -66,7 +66,9 @@ export interface TopKOptions {
  * ```
  */
 export interface TopKResult<D extends KernelFloat> {
+  /** The selected values, best first; the axis has length k. */
   values: Tensor<D>;
+  /** Their positions along the axis. */
   indices: Tensor<'int32'>;
 }
 

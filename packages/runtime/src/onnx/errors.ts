@@ -8,6 +8,7 @@
  * ```
  */
 export class OnnxFormatError extends Error {
+  /** `'OnnxFormatError'`. */
   override name = 'OnnxFormatError';
   /** Byte offset in the input where the problem was found. */
   readonly offset: number;
@@ -29,6 +30,7 @@ export class OnnxFormatError extends Error {
  * ```
  */
 export class OnnxModelError extends Error {
+  /** `'OnnxModelError'`. */
   override name = 'OnnxModelError';
 }
 
@@ -42,6 +44,7 @@ export class OnnxModelError extends Error {
  * ```
  */
 export class OnnxFileError extends Error {
+  /** `'OnnxFileError'`. */
   override name = 'OnnxFileError';
   /** The file the problem is about. */
   readonly path: string;

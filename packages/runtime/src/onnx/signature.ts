@@ -62,6 +62,7 @@ export function onnxElementType(code: number): OnnxElementType | null {
 
 /** One graph input or output. */
 export interface ValueSignature {
+  /** The input or output name. */
   name: string;
   /** Element type, or null when the value is not a tensor (sequence, map, ...) or its type is unset. */
   dtype: OnnxElementType | null;
@@ -74,7 +75,9 @@ export interface ValueSignature {
 
 /** A model's graph inputs (initializers excluded) and outputs. */
 export interface ModelSignature {
+  /** Graph inputs to feed, in model order (initializers excluded). */
   inputs: ValueSignature[];
+  /** Graph outputs, in model order. */
   outputs: ValueSignature[];
 }
 

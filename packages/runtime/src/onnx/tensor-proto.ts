@@ -28,6 +28,11 @@ export interface TensorFromProtoOptions {
  * Decode an ONNX TensorProto (raw or typed fields, or external data) into a {@link Tensor} (copies the bytes,
  * so the result owns aligned memory).
  * @throws {Error} naming the tensor for unsupported element types, missing external data or a size mismatch.
+ * @example
+ * ```ts
+ * const w = tensorFromProto(model.graph.initializer[0], { readExternal }); // readExternal from loadModel
+ * tensorFromProto(tensorToProto('b', Tensor.ones([3]))).toNumbers(); // [1, 1, 1]
+ * ```
  */
 export function tensorFromProto(proto: TensorProto, options: TensorFromProtoOptions = {}): Tensor {
   const dtype: DType = dtypeFromOnnxCode(proto.dataType);

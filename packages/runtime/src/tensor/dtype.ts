@@ -8,13 +8,21 @@ export type DType = 'float32' | 'float64' | 'float16' | 'int8' | 'int32' | 'int6
 
 /** The typed array that backs each {@link DType}. */
 export interface DataTypeMap {
+  /** IEEE single precision. */
   float32: Float32Array;
+  /** IEEE double precision. */
   float64: Float64Array;
+  /** IEEE half precision, stored as raw bits (see `toHalfBits` / `fromHalfBits`). */
   float16: Uint16Array;
+  /** Signed bytes. */
   int8: Int8Array;
+  /** 32-bit signed integers. */
   int32: Int32Array;
+  /** 64-bit signed integers (token ids, shapes in ONNX). */
   int64: BigInt64Array;
+  /** Unsigned bytes. */
   uint8: Uint8Array;
+  /** Booleans, one byte each: 0 or 1. */
   bool: Uint8Array;
 }
 
@@ -24,7 +32,10 @@ export type TensorData = DataTypeMap[DType];
 /** Floating-point dtypes: the ones gradients flow through. */
 export type FloatDType = 'float32' | 'float64' | 'float16';
 
-/** All supported dtypes, in a stable order. */
+/**
+ * All supported dtypes, in a stable order.
+ * @example DTYPES.includes(name as DType) // validate a dtype read from JSON
+ */
 export const DTYPES: readonly DType[] = [
   'float32',
   'float64',
@@ -36,7 +47,10 @@ export const DTYPES: readonly DType[] = [
   'bool',
 ];
 
-/** ONNX `TensorProto.DataType` codes (onnx.proto3, field `data_type`). */
+/**
+ * ONNX `TensorProto.DataType` codes (onnx.proto3, field `data_type`).
+ * @example ONNX_DTYPE_CODE.int64 // 7
+ */
 export const ONNX_DTYPE_CODE: Readonly<Record<DType, number>> = {
   float32: 1,
   uint8: 2,
@@ -66,7 +80,10 @@ export function dtypeFromOnnxCode(code: number): DType {
   return d;
 }
 
-/** Bytes per element of a dtype. */
+/**
+ * Bytes per element of a dtype.
+ * @example bytesPerElement('float16') // 2
+ */
 export function bytesPerElement(dtype: DType): number {
   switch (dtype) {
     case 'float64':
@@ -82,17 +99,26 @@ export function bytesPerElement(dtype: DType): number {
   }
 }
 
-/** True for float32 / float64 / float16. */
+/**
+ * True for float32 / float64 / float16.
+ * @example isFloatDType('int64') // false
+ */
 export function isFloatDType(dtype: DType): dtype is FloatDType {
   return dtype === 'float32' || dtype === 'float64' || dtype === 'float16';
 }
 
-/** True for the integer dtypes (not bool). */
+/**
+ * True for the integer dtypes (not bool).
+ * @example isIntDType('uint8') // true
+ */
 export function isIntDType(dtype: DType): boolean {
   return dtype === 'int8' || dtype === 'int32' || dtype === 'int64' || dtype === 'uint8';
 }
 
-/** Allocate a zero-filled typed array of `size` elements for `dtype`. */
+/**
+ * Allocate a zero-filled typed array of `size` elements for `dtype`.
+ * @example allocData('int64', 3) // BigInt64Array [0n, 0n, 0n]
+ */
 export function allocData<D extends DType>(dtype: D, size: number): DataTypeMap[D] {
   switch (dtype) {
     case 'float32':
@@ -112,7 +138,10 @@ export function allocData<D extends DType>(dtype: D, size: number): DataTypeMap[
   }
 }
 
-/** The dtype whose backing array is `data`'s class (`Uint8Array` maps to `uint8`, `Uint16Array` to `float16`). */
+/**
+ * The dtype whose backing array is `data`'s class (`Uint8Array` maps to `uint8`, `Uint16Array` to `float16`).
+ * @example dtypeOfData(new Int32Array(4)) // 'int32'
+ */
 export function dtypeOfData(data: TensorData): DType {
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof Float64Array) return 'float64';
@@ -123,7 +152,10 @@ export function dtypeOfData(data: TensorData): DType {
   return 'uint8';
 }
 
-/** Whether `data` is the backing array class of `dtype`. */
+/**
+ * Whether `data` is the backing array class of `dtype`.
+ * @example dataMatchesDType('bool', new Uint8Array(2)) // true
+ */
 export function dataMatchesDType(dtype: DType, data: TensorData): boolean {
   if (dtype === 'bool') return data instanceof Uint8Array;
   return dtypeOfData(data) === dtype;
@@ -133,7 +165,10 @@ export function dataMatchesDType(dtype: DType, data: TensorData): boolean {
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** Convert a number to IEEE-754 half-precision bits (round half to even; overflow to Infinity). */
+/**
+ * Convert a number to IEEE-754 half-precision bits (round half to even; overflow to Infinity).
+ * @example toHalfBits(1) // 0x3c00
+ */
 export function toHalfBits(value: number): number {
   f32[0] = value;
   const x = u32[0];
@@ -166,7 +201,10 @@ export function toHalfBits(value: number): number {
   return sign | (e << 10) | m;
 }
 
-/** Convert IEEE-754 half-precision bits to a number. */
+/**
+ * Convert IEEE-754 half-precision bits to a number.
+ * @example fromHalfBits(0x3c00) // 1
+ */
 export function fromHalfBits(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >>> 10) & 0x1f;

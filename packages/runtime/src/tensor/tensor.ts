@@ -16,14 +16,20 @@ import { Rng } from './rng.js';
 /** Nested arrays of numbers / bigints / booleans, as accepted by {@link Tensor.fromArray}. */
 export type NestedArray = number | bigint | boolean | readonly NestedArray[];
 
-/** Number of elements in a shape (1 for a scalar `[]`). */
+/**
+ * Number of elements in a shape (1 for a scalar `[]`).
+ * @example shapeSize([2, 3, 4]) // 24
+ */
 export function shapeSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
-/** Row-major strides of a shape. */
+/**
+ * Row-major strides of a shape, in elements.
+ * @example stridesOf([2, 3, 4]) // [12, 4, 1]
+ */
 export function stridesOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;

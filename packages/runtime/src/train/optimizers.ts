@@ -4,8 +4,11 @@ import type { Value } from '../graph/value.js';
 
 /** SGD with optional momentum (PyTorch semantics: buf = mu * buf + g; Nesterov uses g + mu * buf). */
 export interface SgdSpec {
+  /** `'sgd'`. */
   kind: 'sgd';
+  /** Momentum factor mu in [0, 1); 0 is plain SGD. */
   momentum: number;
+  /** Nesterov momentum (needs momentum > 0). */
   nesterov: boolean;
   /** L2 penalty added to the gradient (coupled, as torch.optim.SGD). */
   weightDecay: number;
@@ -13,15 +16,22 @@ export interface SgdSpec {
 
 /** Adam / AdamW (PyTorch semantics, bias-corrected). */
 export interface AdamSpec {
+  /** `'adam'` (coupled L2 decay) or `'adamw'` (decoupled decay). */
   kind: 'adam' | 'adamw';
+  /** Decay of the first-moment average (default 0.9). */
   beta1: number;
+  /** Decay of the second-moment average (default 0.999). */
   beta2: number;
+  /** Added to the denominator sqrt(v_hat) (default 1e-8). */
   eps: number;
   /** adam: L2 added to the gradient; adamw: decoupled decay p -= lr * wd * p. */
   weightDecay: number;
 }
 
-/** An optimiser description; build one with {@link sgd}, {@link adam} or {@link adamw}. */
+/**
+ * An optimiser description; build one with {@link sgd}, {@link adam} or {@link adamw}.
+ * @example const optimizer: OptimizerSpec = adamw({ weightDecay: 0.1 });
+ */
 export type OptimizerSpec = SgdSpec | AdamSpec;
 
 /**
@@ -94,6 +104,7 @@ export function stateSlots(spec: OptimizerSpec): string[] {
 
 /** Scalars a step needs besides the gradients: fed as graph inputs (graph mode) or used on the host. */
 export interface StepScalars {
+  /** Learning rate of this step. */
   lr: number;
   /** 1 - beta1^t (Adam); 1 for SGD. */
   bc1: number;
@@ -179,9 +190,13 @@ export function hostUpdate(
 
 /** Graph inputs carrying the step scalars (graph mode). */
 export interface ScalarInputs {
+  /** Graph input `lr`. */
   lr: Value;
+  /** Graph input `opt.bc1`: 1 - beta1^t. */
   bc1: Value;
+  /** Graph input `opt.bc2`: 1 - beta2^t. */
   bc2: Value;
+  /** Graph input `opt.grad_scale`: the gradient multiplier. */
   gradScale: Value;
   /** 1 on the first step, else 0 (SGD momentum initialisation). */
   first: Value;
@@ -209,7 +224,12 @@ export function graphUpdate(
   state: Value[],
   s: ScalarInputs,
   decay = true,
-): { param: Value; state: Value[] } {
+): {
+  /** The updated parameter. */
+  param: Value;
+  /** The updated optimiser state, one value per slot of {@link stateSlots}. */
+  state: Value[];
+} {
   const g0 = grad.mul(s.gradScale);
   if (spec.kind === 'sgd') {
     const wd = decay ? spec.weightDecay : 0;

@@ -5,18 +5,24 @@
  * @example
  * ```ts
  * const lr = warmupCosine({ peak: 3e-4, warmupSteps: 100, totalSteps: 2000, minLr: 3e-5 });
- * trainer.step(batch, { lr: lr(i) });
+ * await step.run(batch, { lr: lr(i) }); // a TrainStep; Trainer.create(g, { lr }) applies it for you
  * ```
  */
 export type Schedule = (step: number) => number;
 
-/** The same rate at every step. */
+/**
+ * The same rate at every step.
+ * @example constantLr(1e-3)(500) // 0.001
+ */
 export function constantLr(lr: number): Schedule {
   checkRate('constantLr', lr);
   return () => lr;
 }
 
-/** Linear warm-up from 0 to `peak` over `warmupSteps`, then constant. */
+/**
+ * Linear warm-up from 0 to `peak` over `warmupSteps`, then constant.
+ * @example linearWarmup({ peak: 1e-3, warmupSteps: 10 })(4) // 0.0005 (step 4 is the 5th of 10)
+ */
 export function linearWarmup(options: { peak: number; warmupSteps: number }): Schedule {
   checkRate('linearWarmup', options.peak);
   const w = Math.max(0, options.warmupSteps);
@@ -25,6 +31,7 @@ export function linearWarmup(options: { peak: number; warmupSteps: number }): Sc
 
 /**
  * Linear warm-up to `peak`, then cosine decay to `minLr` at `totalSteps` (held there afterwards).
+ * @example warmupCosine({ peak: 3e-4, warmupSteps: 100, totalSteps: 1000, minLr: 3e-5 })(550) // 1.65e-4, halfway down
  */
 export function warmupCosine(options: {
   peak: number;

@@ -21,6 +21,7 @@ import { ARENA_MAX_PARAMS, OptimizerArena } from './wasm/arena.js';
 export interface TrainStepOptions extends SessionOptions {
   /** Scalar loss to minimise (a value of the graph). */
   loss: Value;
+  /** The optimiser: {@link sgd}, {@link adam} or {@link adamw}. */
   optimizer: OptimizerSpec;
   /** Parameters to train (default: every trainable parameter of the graph). Others stay frozen. */
   params?: readonly string[];
@@ -53,6 +54,7 @@ export interface StepResult {
   loss: number;
   /** Global L2 norm of the (averaged) gradient before clipping. */
   gradNorm: number;
+  /** Learning rate this step used. */
   lr: number;
   /** 1-based optimiser step count after this step. */
   step: number;
@@ -75,6 +77,13 @@ const GRAD_PREFIX = 'grad.';
 /**
  * A compiled training step over a graph's parameters: forward + backward (+ update) with ONNX Runtime,
  * keeping parameters and optimiser state between calls. Create with {@link compileTrainStep}.
+ *
+ * @example
+ * ```ts
+ * const step = await compileTrainStep(g, { loss, optimizer: sgd({ momentum: 0.9 }) });
+ * const { loss: l, gradNorm } = await step.run([microBatch1, microBatch2], { lr: 0.1 }); // gradients averaged
+ * step.params().get('w1'); // current values (views)
+ * ```
  */
 export class TrainStep {
   /** Optimiser steps taken so far. */

@@ -66,7 +66,9 @@ const TEMPLATE_WORDS = 'owns a has the that is of keeps one belongs to'.split(' 
 
 /** One paraphrase pair. */
 export interface ParaphrasePair {
+  /** One phrasing of a fact. */
   anchor: string;
+  /** Another phrasing of the same fact. */
   positive: string;
 }
 

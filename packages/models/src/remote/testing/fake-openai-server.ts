@@ -42,6 +42,7 @@ export type FakeReply =
 
 /** What a completion request asked for, as the reply generators see it. */
 export interface FakeCompletionRequest {
+  /** Which API the request used. */
   endpoint: 'chat' | 'completions';
   /** Completions: the prompt; chat: the content of the last message. */
   prompt: string;
@@ -79,9 +80,11 @@ export interface FakeOpenAIServerOptions {
 
 /** A request the server received. */
 export interface RecordedRequest {
+  /** HTTP method. */
   method: string;
   /** Path without the query, e.g. `/v1/chat/completions`. */
   path: string;
+  /** Request headers (lower-case names). */
   headers: IncomingHttpHeaders;
   /** Parsed JSON body (undefined for GET or unparsable bodies). */
   body: Record<string, unknown> | undefined;

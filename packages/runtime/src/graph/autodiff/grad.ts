@@ -141,6 +141,11 @@ export function valueAndGrad(
   loss: Value,
   wrt: readonly Value[],
   options: GradOptions = {},
-): { value: Value; grads: Value[] } {
+): {
+  /** The loss itself. */
+  value: Value;
+  /** d loss / d x for each x of `wrt`, in order. */
+  grads: Value[];
+} {
   return { value: loss, grads: grad(loss, wrt, options) };
 }

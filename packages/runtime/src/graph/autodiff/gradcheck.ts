@@ -52,10 +52,13 @@ export interface GradCheckOptions {
 
 /** The element where analytic and numeric gradients disagree most. */
 export interface GradCheckWorst {
+  /** Name of the input. */
   input: string;
   /** Flat (row-major) index into the input. */
   index: number;
+  /** d L / d x_index from autodiff. */
   analytic: number;
+  /** The central difference at that element. */
   numeric: number;
 }
 
@@ -87,12 +90,16 @@ export interface GradCheckResult {
  * ```
  */
 export class GradCheckError extends Error {
+  /** `'GradCheckError'`. */
   override name = 'GradCheckError';
 }
 
 type FloatData = Float32Array | Float64Array;
 
-/** Relative error used by {@link gradCheck}: |a - b| / max(1, |a|, |b|); Infinity when either is not finite. */
+/**
+ * Relative error used by {@link gradCheck}: |a - b| / max(1, |a|, |b|); Infinity when either is not finite.
+ * @example relativeError(100, 101) // 0.0099 (relative); relativeError(1e-9, 2e-9) // 1e-9 (absolute below 1)
+ */
 export function relativeError(a: number, b: number): number {
   if (!Number.isFinite(a) || !Number.isFinite(b)) return Number.POSITIVE_INFINITY;
   return Math.abs(a - b) / Math.max(1, Math.abs(a), Math.abs(b));

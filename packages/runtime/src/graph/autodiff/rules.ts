@@ -29,7 +29,18 @@ export type GradRule = (
 
 const rules = new Map<string, GradRule>();
 
-/** Register (or replace) the gradient rule of an op type. Custom and contrib ops can be made differentiable. */
+/**
+ * Register (or replace) the gradient rule of an op type. Custom and contrib ops can be made differentiable; check
+ * a new rule with {@link gradCheck}.
+ * @example
+ * ```ts
+ * // ONNX Softsign, x / (1 + |x|): d/dx = 1 / (1 + |x|)^2
+ * registerGradient('Softsign', (node, [g]) => {
+ *   const d = node.inputs[0]!.abs().add(1);
+ *   return [g!.div(d.mul(d))];
+ * });
+ * ```
+ */
 export function registerGradient(opType: string, rule: GradRule): void {
   rules.set(opType, rule);
 }

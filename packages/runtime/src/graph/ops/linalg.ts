@@ -46,9 +46,13 @@ export function matmul(a: Value, b: Value): Value {
 
 /** Options of {@link gemm}. */
 export interface GemmOptions {
+  /** Multiplier of op(A) op(B) (default 1). */
   alpha?: number;
+  /** Multiplier of C (default 1). */
   beta?: number;
+  /** Use A transposed (default false). */
   transA?: boolean;
+  /** Use B transposed (default false). */
   transB?: boolean;
 }
 

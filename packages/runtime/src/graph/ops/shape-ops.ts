@@ -441,7 +441,7 @@ export function oneHot(
 /**
  * Pad with a constant (ONNX Pad, mode 'constant'): `pads` is [begin_0, ..., begin_n, end_0, ..., end_n],
  * static numbers or a run-time 1-D int64 Value (then pass `resultShape`).
- * @example pad(x, [0, 1, 0, 2])   // one row before, two columns after
+ * @example pad(x, [0, 1, 0, 2])   // 2-D x: one column before, two columns after (rows unchanged)
  */
 export function pad(x: Value, pads: readonly number[] | Value, value = 0, resultShape?: Shape): Value {
   const op = 'Pad';

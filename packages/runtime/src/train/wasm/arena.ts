@@ -72,6 +72,7 @@ export class OptimizerArena {
 
   /** @param total scalar parameters; @param slots optimiser state arrays (0 to 2). */
   constructor(
+    /** Number of scalar parameters the arena holds. */
     readonly total: number,
     slots: number,
   ) {
