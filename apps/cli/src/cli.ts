@@ -106,7 +106,14 @@ export function helpText(cmd: Command, path: string[]): string {
     for (const c of cmd.subcommands) lines.push(`  ${c.name.padEnd(w)}  ${c.summary}`);
     lines.push('', `Run '${full} <command> --help' for a command's options.`);
   }
-  const opts = { ...(cmd.options ?? {}), ...globalOptions };
+  // At the top level only --help and --version mean anything.
+  const opts: Record<string, OptionSpec> =
+    path.length === 0
+      ? {
+          help: globalOptions.help,
+          version: { type: 'boolean', short: 'V', description: 'Print the version.' },
+        }
+      : { ...(cmd.options ?? {}), ...globalOptions };
   lines.push('', 'Options:');
   const rows = Object.entries(opts).map(([name, o]) => {
     const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}`;

@@ -15,6 +15,7 @@ export {
 } from './exec/compile.js';
 export { ExecutionProviderError, FeedError, SessionError } from './exec/errors.js';
 export { type PooledModel, WorkerPool, type WorkerPoolOptions } from './exec/pool.js';
+export { type OpProfile, type ProfileSummary, summarizeProfile } from './exec/profile.js';
 export {
   availableExecutionProviders,
   type ExecutionProvider,
@@ -33,6 +34,7 @@ export {
   relativeError,
 } from './graph/autodiff/gradcheck.js';
 export { type GradRule, registerGradient } from './graph/autodiff/rules.js';
+export { type CompositeGradient, defineCompositeGradient } from './graph/composite.js';
 export { GraphBuildError } from './graph/errors.js';
 export {
   Graph,

@@ -17,7 +17,7 @@ export const demoCommand: Command = {
 
 Examples:
   proj demo
-  proj demo --out demo-run --json > demo-run/summary.json`,
+  proj demo --out demo-run --json > summary.json`,
   options: {
     steps: { type: 'string', description: 'Training steps of the tiny LM.', default: '400', valueName: 'n' },
     samples: { type: 'string', description: 'Samples per prompt.', default: '8', valueName: 'n' },
@@ -38,7 +38,7 @@ Examples:
     const steps = positiveInt(ctx.values.steps, 'steps');
     const samples = positiveInt(ctx.values.samples, 'samples');
     const heldOut = positiveInt(ctx.values['held-out'], 'held-out');
-    const seed = positiveInt(ctx.values.seed, 'seed');
+    const seed = nonNegativeInt(ctx.values.seed, 'seed');
     if (heldOut > 32) throw new UsageError('--held-out must be at most 32 (of the 64 facts).');
     const json = Boolean(ctx.values.json);
     if (!json) ctx.out('proj demo: every package end to end on a tiny model trained here\n');
@@ -59,6 +59,13 @@ Examples:
     return 0;
   },
 };
+
+function nonNegativeInt(v: unknown, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`--${name} must be an integer >= 0, got '${String(v)}'.`);
+  return n;
+}
 
 function positiveInt(v: unknown, name: string): number {
   const n = Number(v);

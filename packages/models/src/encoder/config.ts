@@ -32,13 +32,15 @@ export interface EncoderConfig {
   padTokenId?: number;
 }
 
-type Sizes = Pick<EncoderConfig, 'vocabSize' | 'dModel' | 'nLayers' | 'nHeads'> & Partial<EncoderConfig>;
+/** The required sizes of {@link bertConfig}; every other field may be overridden too. */
+export type EncoderSizes = Pick<EncoderConfig, 'vocabSize' | 'dModel' | 'nLayers' | 'nHeads'> &
+  Partial<EncoderConfig>;
 
 /**
  * A BERT-style encoder config: post-LN, GELU MLP of width 4 d, 512 positions, 2 token types, eps 1e-12.
  * @example bertConfig({ vocabSize: 1000, dModel: 256, nLayers: 4, nHeads: 4, maxPositions: 128 })
  */
-export function bertConfig(sizes: Sizes): EncoderConfig {
+export function bertConfig(sizes: EncoderSizes): EncoderConfig {
   return validateEncoderConfig({
     family: 'bert',
     dFF: 4 * sizes.dModel,

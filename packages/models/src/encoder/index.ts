@@ -2,6 +2,7 @@
 export {
   bertConfig,
   type EncoderConfig,
+  type EncoderSizes,
   encoderConfigFromHf,
   type HfBertConfigJson,
   hfBertConfig,

@@ -150,7 +150,7 @@ export async function loadDecoderFolder(dir: string): Promise<{
   );
   if (raw.proj?.format !== PROJ_DECODER_FORMAT || !raw.proj.config) {
     throw new ModelFolderError(
-      `${cfgPath} was not written by @proj/models; open exported models with LocalLanguageModel.fromFolder.`,
+      `${cfgPath} was not written by @proj/models; open exported models with loadLanguageModel.`,
     );
   }
   let config: DecoderConfig;
@@ -162,14 +162,20 @@ export async function loadDecoderFolder(dir: string): Promise<{
   const weights = join(dir, 'model.safetensors');
   if (!(await exists(weights))) throw new ModelFolderError(`${dir} has no model.safetensors.`);
   const { tensors } = await loadSafetensors(weights);
+  if (tensors.size === 0) throw new ModelFolderError(`${weights} holds no tensors.`);
   const store = new ParameterStore({ tensors });
   try {
-    buildDecoderGraph(config, store); // checks every weight exists with the right shape
+    buildDecoderGraph(config, store); // checks every weight's shape
   } catch (e) {
     throw new ModelFolderError(`${weights} does not fit config.json: ${(e as Error).message}`);
   }
-  const missing = [...tensors.keys()].length === 0;
-  if (missing) throw new ModelFolderError(`${weights} holds no tensors.`);
+  // The store creates (random) weights for names it lacks: any new name means the file was missing it.
+  const missing = [...store.tensors().keys()].filter((k) => !tensors.has(k));
+  if (missing.length) {
+    throw new ModelFolderError(
+      `${weights} lacks ${missing.length} weight(s) the config needs (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}); the file is incomplete or belongs to another config.`,
+    );
+  }
   const tokPath = join(dir, 'tokenizer.json');
   if (!(await exists(tokPath))) throw new ModelFolderError(`${dir} has no tokenizer.json.`);
   return { config, store, tokenizer: await Tokenizer.fromFile(tokPath) };

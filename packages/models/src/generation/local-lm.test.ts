@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compile } from '@proj/runtime';
+import { compile, saveSafetensors } from '@proj/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gpt2Config } from '../decoder/config.js';
 import { buildDecoderGraph } from '../decoder/graph.js';
@@ -181,6 +181,13 @@ describe('model folders', () => {
     await saveDecoderFolder(bad, { config, store, tokenizer: tokenizerFiles });
     await writeFile(join(bad, 'config.json'), '{ not json');
     await expect(loadLanguageModel(bad)).rejects.toThrow(/config.json is not valid JSON/);
+    const partial = join(dir, 'partial');
+    await saveDecoderFolder(partial, { config, store, tokenizer: tokenizerFiles });
+    const kept = new Map([...store.tensors()].filter(([k]) => k !== 'h.1.mlp.fc.weight'));
+    await saveSafetensors(join(partial, 'model.safetensors'), kept);
+    await expect(loadLanguageModel(partial)).rejects.toThrow(
+      /lacks 1 weight\(s\) the config needs \(h\.1\.mlp\.fc\.weight\)/,
+    );
     const wrong = join(dir, 'wrong');
     const small = gpt2Config({ ...config, dModel: 16 });
     await expect(

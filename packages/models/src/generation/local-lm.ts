@@ -228,6 +228,12 @@ export class LocalLanguageModel implements LanguageModel {
   /** Full forward over left-padded sequences (no cache). */
   private async forwardPadded(seqs: readonly (readonly number[])[]) {
     const width = Math.max(...seqs.map((s) => s.length));
+    const max = this.options.maxPositions;
+    if (max !== undefined && width > max) {
+      throw new GenerationError(
+        `${this.id}: a sequence of ${width} tokens exceeds the model's ${max} positions; shorten the prompt or completion.`,
+      );
+    }
     const b = seqs.length;
     const pad = BigInt(this.tokenizer.padTokenId ?? this.tokenizer.eosTokenId ?? 0);
     const ids = new BigInt64Array(b * width).fill(pad);

@@ -103,8 +103,26 @@ describe('WorkerPool', () => {
     await m.dispose();
   });
 
-  it('reports model errors from the workers', async () => {
+  it('reports run-time errors from the workers', async () => {
+    // Symbolic dims pass feed validation; the sizes only clash inside ONNX Runtime.
+    const g = new Graph('clash');
+    g.output('y', g.input('a', 'float32', ['n']).add(g.input('b', 'float32', ['m'])));
+    const m = await pool.load(g);
+    await expect(m.run({ a: Tensor.zeros([3]), b: Tensor.zeros([4]) })).rejects.toThrow(/Worker \d/);
+  });
+});
+
+describe('WorkerPool robustness', () => {
+  it('validates feeds before sending them and survives a worker that dies', async () => {
+    const pool = new WorkerPool({ size: 1 });
     const m = await pool.load(affine());
-    await expect(m.run({ x: Tensor.zeros([1, 5]) })).rejects.toThrow(/Worker \d/);
+    await expect(m.run({ x: Tensor.zeros([1, 4]) })).rejects.toThrow(FeedError);
+    // Kill the worker from outside: pending and later calls must not hang.
+    const internal = pool as unknown as { workers: { worker: { terminate(): Promise<number> } }[] };
+    await internal.workers[0].worker.terminate();
+    await new Promise((r) => setTimeout(r, 50));
+    const { y } = await m.run({ x: Tensor.fromArray([[1, 1, 1]]) });
+    expect(y.toArray()).toEqual([[10, 13]]);
+    await pool.close();
   });
 });

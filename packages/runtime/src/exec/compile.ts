@@ -78,7 +78,12 @@ export interface CompiledGraph {
   endProfiling(): Promise<ProfileSummary>;
 }
 
-function specsOf(model: ModelProto, which: 'input' | 'output', exclude: ReadonlySet<string>): IOSpec[] {
+/** Input or output specs of a model (initializers listed among old exports' inputs excluded via `exclude`). */
+export function specsOf(
+  model: ModelProto,
+  which: 'input' | 'output',
+  exclude: ReadonlySet<string>,
+): IOSpec[] {
   return model.graph[which]
     .filter((vi) => !exclude.has(vi.name))
     .map((vi) => {

@@ -2,13 +2,13 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { Graph } from '../graph/graph.js';
 import { toModel } from '../graph/to-model.js';
-import { encodeModel } from '../onnx/codec.js';
+import { decodeModel, encodeModel } from '../onnx/codec.js';
 import type { ModelProto } from '../onnx/types.js';
 import type { DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Feeds } from './compile.js';
+import { type Feeds, specsOf, validateFeeds } from './compile.js';
 import { SessionError } from './errors.js';
-import type { SessionOptions } from './session.js';
+import { type SessionOptions, ortOptions as toOrtOptions } from './session.js';
 
 // The worker is plain CommonJS evaluated from a string, so it runs the same from src/ (tests) and dist/.
 const WORKER_SOURCE = `
@@ -89,6 +89,7 @@ export class WorkerPool {
   private readonly workers: PoolWorker[] = [];
   private readonly intraOp: number;
   private seq = 0;
+  private readonly ortPath: string;
   private nextModelId = 0;
   private closed = false;
 
@@ -97,24 +98,36 @@ export class WorkerPool {
     if (!Number.isInteger(size) || size < 1)
       throw new RangeError(`WorkerPool size must be a positive integer, got ${size}.`);
     this.intraOp = options.intraOpNumThreads ?? 1;
-    const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath } });
-      const pw: PoolWorker = { worker, busy: 0, loaded: new Set(), pending: new Map() };
-      worker.on('message', (msg: { seq: number; ok: boolean; error?: string; out?: unknown }) => {
-        const p = pw.pending.get(msg.seq);
-        if (!p) return;
-        pw.pending.delete(msg.seq);
-        if (msg.ok) p.resolve(msg.out);
-        else p.reject(new SessionError(`Worker ${i}: ${msg.error}`));
-      });
-      worker.on('error', (e) => {
-        for (const p of pw.pending.values()) p.reject(new SessionError(`Worker ${i} crashed: ${e.message}`));
-        pw.pending.clear();
-      });
-      worker.unref();
-      this.workers.push(pw);
-    }
+    this.ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn(i));
+  }
+
+  /**
+   * Start worker `i`. A worker that dies (a crash in native code, an out-of-memory) rejects its pending calls and
+   * is replaced by a fresh one, which reloads models on first use.
+   */
+  private spawn(i: number): PoolWorker {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath: this.ortPath } });
+    const pw: PoolWorker = { worker, busy: 0, loaded: new Set(), pending: new Map() };
+    worker.on('message', (msg: { seq: number; ok: boolean; error?: string; out?: unknown }) => {
+      const p = pw.pending.get(msg.seq);
+      if (!p) return;
+      pw.pending.delete(msg.seq);
+      if (msg.ok) p.resolve(msg.out);
+      else p.reject(new SessionError(`Worker ${i}: ${msg.error}`));
+    });
+    const fail = (why: string) => {
+      for (const p of pw.pending.values())
+        p.reject(new SessionError(`Worker ${i} ${why}; it was restarted, retry the call.`));
+      pw.pending.clear();
+      if (!this.closed && this.workers[i] === pw) this.workers[i] = this.spawn(i);
+    };
+    worker.on('error', (e) => fail(`crashed (${e.message})`));
+    worker.on('exit', (code) => {
+      if (!this.closed) fail(`exited with code ${code}`);
+    });
+    worker.unref();
+    return pw;
   }
 
   /** Number of worker threads. */
@@ -125,25 +138,22 @@ export class WorkerPool {
   /** Register a model; sessions are created lazily in each worker on first use. */
   async load(source: Graph | ModelProto | Uint8Array, options: SessionOptions = {}): Promise<PooledModel> {
     if (this.closed) throw new SessionError('WorkerPool is closed.');
-    const bytes =
-      source instanceof Graph
-        ? encodeModel(toModel(source))
-        : source instanceof Uint8Array
-          ? source
-          : encodeModel(source);
+    const model =
+      source instanceof Graph ? toModel(source) : source instanceof Uint8Array ? decodeModel(source) : source;
+    const bytes = source instanceof Uint8Array ? source : encodeModel(model);
+    const inputs = specsOf(model, 'input', new Set(model.graph.initializer.map((t) => t.name)));
     const id = this.nextModelId++;
-    const ortOptions = {
-      executionProviders: [options.executionProvider ?? 'cpu'],
+    // The same session options as compile() (providers, threads, config entries), one thread by default.
+    const ortOptions = toOrtOptions({
+      ...options,
       intraOpNumThreads: options.intraOpNumThreads ?? this.intraOp,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: options.optimizationLevel ?? 'all',
-      enableCpuMemArena: options.enableCpuMemArena ?? true,
-    };
+    });
     // Load eagerly on the first worker so model errors surface here.
     await this.send(this.workers[0], { type: 'load', id, bytes, options: ortOptions });
     this.workers[0].loaded.add(id);
     return {
       run: async (feeds) => {
+        validateFeeds(inputs, feeds, 'pooled model');
         const w = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
         w.busy++;
         try {

@@ -92,7 +92,8 @@ export function availableExecutionProviders(): {
   return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
 }
 
-function ortOptions(o: SessionOptions): ort.InferenceSession.SessionOptions {
+/** The onnxruntime-node session options for {@link SessionOptions} (validates the execution provider). */
+export function ortOptions(o: SessionOptions): ort.InferenceSession.SessionOptions {
   const ep = o.executionProvider ?? 'cpu';
   const supported = ort.listSupportedBackends();
   const entry = supported.find((b) => b.name === ep);
@@ -159,7 +160,8 @@ export async function acquireSession(
     }
   };
   if (options.cache === false || options.profilePrefix) return { session: await create(), key: null };
-  const key = `${createHash('sha1').update(model).digest('hex')}:${JSON.stringify(opts)}`;
+  // A model read from a path may keep weights in external files next to it: the path is part of its identity.
+  const key = `${createHash('sha1').update(model).digest('hex')}:${path ?? ''}:${JSON.stringify(opts)}`;
   let entry = cache.get(key);
   if (!entry) {
     entry = { session: create(), refs: 0 };

@@ -37,3 +37,13 @@ describe('loss gradients', () => {
     expect(r.maxError).toBeLessThan(1e-7);
   });
 });
+
+describe('loss input checks', () => {
+  it('mse refuses shapes that would broadcast', async () => {
+    const { Graph } = await import('./graph.js');
+    const g = new Graph('mse');
+    const a = g.input('a', 'float32', [4, 1]);
+    const b = g.input('b', 'float32', [4]);
+    expect(() => mse(a, b)).toThrow(/mse: pred \[4, 1\] and target \[4\] must have the same shape/);
+  });
+});

@@ -56,6 +56,18 @@ export function mse(
   target: Value,
   options: { reduction?: 'mean' | 'sum' | 'none' } = {},
 ): Value {
+  // Broadcasting here is almost always a bug ([N, 1] against [N] silently becomes [N, N]).
+  const mismatch =
+    pred.rank !== target.rank ||
+    pred.shape.some(
+      (d, i) => typeof d === 'number' && typeof target.shape[i] === 'number' && d !== target.shape[i],
+    );
+  if (mismatch) {
+    throw new GraphBuildError(
+      'mse',
+      `pred ${fmtShape(pred.shape)} and target ${fmtShape(target.shape)} must have the same shape; reshape one of them.`,
+    );
+  }
   const d = pred.sub(target);
   const sq = d.mul(d);
   const r = options.reduction ?? 'mean';

@@ -5,6 +5,7 @@ import fx from './fixtures/optim.json' with { type: 'json' };
 import { adam, adamw, type OptimizerSpec, sgd } from './optimizers.js';
 import { constantLr, linearWarmup, warmupCosine } from './schedules.js';
 import { compileTrainStep } from './train-step.js';
+import { Trainer } from './trainer.js';
 
 // Three steps of each optimiser on a quadratic, against torch.optim (scripts/optim_fixtures.py), float64.
 type Case = {
@@ -136,5 +137,53 @@ describe('schedules', () => {
   it('validates hyper-parameters', () => {
     expect(() => sgd({ nesterov: true })).toThrow(/Nesterov momentum needs momentum > 0/);
     expect(() => adamw({ beta1: 1 })).toThrow(/beta1 must be in/);
+  });
+});
+
+describe('graph-mode steps on one graph', () => {
+  it('two graph-mode steps and a user input named lr do not clash', async () => {
+    const g = new Graph('clash');
+    const lr = g.input('lr', 'float64', []);
+    const w = g.param('w', [2], { init: Tensor.fromArray([1, -1], { dtype: 'float64' }) });
+    const loss = w.mul(w).sum().mul(lr);
+    const a = await compileTrainStep(g, { loss, optimizer: sgd(), update: 'graph' });
+    const b = await compileTrainStep(g, { loss, optimizer: sgd(), update: 'graph' });
+    const ra = await a.run({ lr: Tensor.scalar(1, 'float64') }, { lr: 0.25 });
+    const rb = await b.run({ lr: Tensor.scalar(1, 'float64') }, { lr: 0.25 });
+    expect(ra.loss).toBe(2);
+    expect(rb.loss).toBe(2);
+    // w -= 0.25 * 2w
+    expect(a.params().get('w')!.toNumbers()).toEqual([0.5, -0.5]);
+    expect(b.params().get('w')!.toNumbers()).toEqual([0.5, -0.5]);
+  });
+});
+
+describe('Trainer.fit', () => {
+  const build = () => {
+    const g = new Graph('fit');
+    const x = g.input('x', 'float64', [1]);
+    const w = g.param('w', [1], { init: Tensor.fromArray([2], { dtype: 'float64' }) });
+    return { g, loss: w.mul(x).sum() };
+  };
+  const batches = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ x: Tensor.fromArray([i + 1], { dtype: 'float64' }) }));
+
+  it('a stream ending mid-accumulation still makes a final step', async () => {
+    const { g, loss } = build();
+    const trainer = await Trainer.create(g, { loss, optimizer: sgd(), lr: 1, accumulationSteps: 2 });
+    const results = await trainer.fit(batches(5));
+    expect(results.map((r) => r.loss)).toEqual([1.5 * 2, 3.5 * (2 - 1.5), 5 * (2 - 1.5 - 3.5)]);
+    expect(trainer.stepCount).toBe(3);
+  });
+
+  it('stops before the next step once the signal is aborted', async () => {
+    const { g, loss } = build();
+    const trainer = await Trainer.create(g, { loss, optimizer: sgd(), lr: 0.1 });
+    const ac = new AbortController();
+    const results = await trainer.fit(batches(10), {
+      signal: ac.signal,
+      onStep: (r) => r.step === 2 && ac.abort(),
+    });
+    expect(results).toHaveLength(2);
   });
 });

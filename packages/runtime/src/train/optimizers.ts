@@ -188,28 +188,35 @@ export function hostUpdate(
   }
 }
 
-/** Graph inputs carrying the step scalars (graph mode). */
+/** Graph inputs carrying the step scalars (graph mode); names are `${prefix}lr`, `${prefix}bc1`, ... */
 export interface ScalarInputs {
-  /** Graph input `lr`. */
+  /** The learning rate. */
   lr: Value;
-  /** Graph input `opt.bc1`: 1 - beta1^t. */
+  /** 1 - beta1^t. */
   bc1: Value;
-  /** Graph input `opt.bc2`: 1 - beta2^t. */
+  /** 1 - beta2^t. */
   bc2: Value;
-  /** Graph input `opt.grad_scale`: the gradient multiplier. */
+  /** The gradient multiplier (clipping, accumulation). */
   gradScale: Value;
   /** 1 on the first step, else 0 (SGD momentum initialisation). */
   first: Value;
 }
 
-/** Declare the scalar inputs of an in-graph optimiser step. */
-export function declareScalarInputs(g: Graph, dtype: 'float32' | 'float64' = 'float32'): ScalarInputs {
+/**
+ * Declare the scalar inputs of an in-graph optimiser step, named `${prefix}lr`, `${prefix}bc1`, `${prefix}bc2`,
+ * `${prefix}grad_scale` and `${prefix}first` (default prefix 'opt.').
+ */
+export function declareScalarInputs(
+  g: Graph,
+  dtype: 'float32' | 'float64' = 'float32',
+  prefix = 'opt.',
+): ScalarInputs {
   return {
-    lr: g.input('lr', dtype, []),
-    bc1: g.input('opt.bc1', dtype, []),
-    bc2: g.input('opt.bc2', dtype, []),
-    gradScale: g.input('opt.grad_scale', dtype, []),
-    first: g.input('opt.first', dtype, []),
+    lr: g.input(`${prefix}lr`, dtype, []),
+    bc1: g.input(`${prefix}bc1`, dtype, []),
+    bc2: g.input(`${prefix}bc2`, dtype, []),
+    gradScale: g.input(`${prefix}grad_scale`, dtype, []),
+    first: g.input(`${prefix}first`, dtype, []),
   };
 }
 

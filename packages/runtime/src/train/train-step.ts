@@ -102,6 +102,8 @@ export class TrainStep {
     private readonly maxGradNorm: number | undefined,
     private readonly metricNames: string[],
     private readonly arena: OptimizerArena | null = null,
+    /** Prefix of the optimiser's graph inputs in 'graph' mode (unique per step compiled on a graph). */
+    private readonly inputPrefix = 'opt.',
   ) {
     this.trained = trained;
     this.flat = flat;
@@ -280,17 +282,18 @@ export class TrainStep {
     const s = stepScalars(this.spec, this.stepCount + 1, lr, 1);
     const dt = this.trained[0]?.tensor.dtype === 'float64' ? 'float64' : 'float32';
     const scalar = (v: number) => Tensor.scalar(v, dt);
+    const p = this.inputPrefix;
     const all: Feeds = {
       ...feeds,
       ...this.paramFeeds(),
-      lr: scalar(lr),
-      'opt.bc1': scalar(s.bc1),
-      'opt.bc2': scalar(s.bc2),
-      'opt.grad_scale': scalar(1),
-      'opt.first': scalar(s.first ? 1 : 0),
+      [`${p}lr`]: scalar(lr),
+      [`${p}bc1`]: scalar(s.bc1),
+      [`${p}bc2`]: scalar(s.bc2),
+      [`${p}grad_scale`]: scalar(1),
+      [`${p}first`]: scalar(s.first ? 1 : 0),
     };
     const slots = stateSlots(this.spec);
-    for (const t of this.trained) t.state.forEach((st, i) => (all[`opt.${slots[i]}.${t.entry.name}`] = st));
+    for (const t of this.trained) t.state.forEach((st, i) => (all[`${p}${slots[i]}.${t.entry.name}`] = st));
     const out = await this.fusedFn!(all);
     for (const t of this.trained) {
       t.tensor = out[`new.${t.entry.name}`];
@@ -407,8 +410,15 @@ export async function compileTrainStep(g: Graph, options: TrainStepOptions): Pro
   });
 
   let fusedFn: CompiledGraph | null = null;
+  let inputPrefix = 'opt.';
   if (mode === 'graph') {
-    const scalars: ScalarInputs = declareScalarInputs(g, dtype);
+    // Each graph-mode step on a graph gets its own input names, so compiling twice (or a user input called 'lr')
+    // cannot clash.
+    const taken = new Set(g.inputs.map((v) => v.name));
+    let k = 1;
+    while ([...taken].some((n) => n.startsWith(k === 1 ? 'opt.' : `opt${k}.`))) k++;
+    inputPrefix = k === 1 ? 'opt.' : `opt${k}.`;
+    const scalars: ScalarInputs = declareScalarInputs(g, dtype, inputPrefix);
     const outputs = new Map<string, Value>([['loss', loss]]);
     const norm = ops.sqrt(grads.map((gv) => ops.sumSquares(gv)).reduce((a, b) => a.add(b)));
     outputs.set('grad_norm', norm);
@@ -418,7 +428,9 @@ export async function compileTrainStep(g: Graph, options: TrainStepOptions): Pro
     }
     const effective: ScalarInputs = { ...scalars, gradScale };
     trained.forEach((t, i) => {
-      const state = slots.map((slot) => g.input(`opt.${slot}.${t.entry.name}`, dtype, t.entry.data.shape));
+      const state = slots.map((slot) =>
+        g.input(`${inputPrefix}${slot}.${t.entry.name}`, dtype, t.entry.data.shape),
+      );
       const upd = graphUpdate(optimizer, t.entry.value, grads[i], state, effective, t.decay);
       outputs.set(`new.${t.entry.name}`, upd.param);
       upd.state.forEach((sv, j) => outputs.set(`new.opt.${slots[j]}.${t.entry.name}`, sv));
@@ -440,5 +452,6 @@ export async function compileTrainStep(g: Graph, options: TrainStepOptions): Pro
     options.maxGradNorm,
     metricNames,
     arena,
+    inputPrefix,
   );
 }

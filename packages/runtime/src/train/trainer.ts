@@ -19,7 +19,7 @@ export interface FitOptions {
   steps?: number;
   /** Called after every optimiser step. */
   onStep?: (result: StepResult) => void;
-  /** Stops between steps; the promise then resolves with the steps done so far. */
+  /** Checked before each step: when aborted, `fit` resolves with the steps done so far. */
   signal?: AbortSignal;
 }
 
@@ -66,7 +66,8 @@ export class Trainer {
   }
 
   /**
-   * Train on a stream of batches, `accumulationSteps` batches per optimiser step.
+   * Train on a stream of batches, `accumulationSteps` batches per optimiser step (a shorter final group still makes
+   * a step).
    * @returns the result of every step.
    */
   async fit(
@@ -75,16 +76,23 @@ export class Trainer {
   ): Promise<StepResult[]> {
     const results: StepResult[] = [];
     let pending: Feeds[] = [];
-    for await (const b of batches as AsyncIterable<Feeds>) {
-      if (options.signal?.aborted) break;
-      pending.push(b);
-      if (pending.length < this.accumulation) continue;
-      const r = await this.step(pending);
-      pending = [];
+    const done = () =>
+      options.signal?.aborted || (options.steps !== undefined && results.length >= options.steps);
+    const stepOn = async (micro: Feeds[]) => {
+      const r = await this.step(micro);
       results.push(r);
       options.onStep?.(r);
-      if (options.steps !== undefined && results.length >= options.steps) break;
+    };
+    for await (const b of batches as AsyncIterable<Feeds>) {
+      if (done()) break;
+      pending.push(b);
+      if (pending.length < this.accumulation) continue;
+      const micro = pending;
+      pending = [];
+      await stepOn(micro);
     }
+    // A stream that ends mid-accumulation still trains on what it gave (averaged over fewer micro-batches).
+    if (pending.length && !done()) await stepOn(pending);
     return results;
   }
 
