@@ -161,44 +161,33 @@ export function dataMatchesDType(dtype: DType, data: TensorData): boolean {
   return dtypeOfData(data) === dtype;
 }
 
-// IEEE-754 half <-> single conversion (round to nearest even), for float16 storage.
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
 /**
  * Convert a number to IEEE-754 half-precision bits (round half to even; overflow to Infinity).
  * @example toHalfBits(1) // 0x3c00
  */
 export function toHalfBits(value: number): number {
-  f32[0] = value;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // Inf / NaN
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00; // overflow
-  if (e <= 0) {
-    if (e < -10) return sign; // underflow to signed zero
-    mant |= 0x800000;
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    let m = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    if (rem > half || (rem === half && m & 1)) m++;
-    return sign | m;
+  // Rounds the double directly (not through float32, which would round twice and can miss a tie by one ulp).
+  if (Number.isNaN(value)) return 0x7e00;
+  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
+  const a = Math.abs(value);
+  if (a === Number.POSITIVE_INFINITY) return sign | 0x7c00;
+  // Halves have 10 fraction bits: scale so that one unit in the last place is 1, then round half to even.
+  // Subnormals (a < 2^-14) share the fixed scale 2^-24.
+  let e = a < 2 ** -14 ? -14 : Math.floor(Math.log2(a));
+  if (e >= -14 && 2 ** e > a) e--; // log2 can be one too high just below a power of two
+  if (e >= -14 && 2 ** (e + 1) <= a) e++;
+  const scaled = a / 2 ** (Math.max(e, -14) - 10); // exact: a power-of-two division
+  let m = Math.floor(scaled);
+  const rest = scaled - m;
+  if (rest > 0.5 || (rest === 0.5 && m % 2 === 1)) m++;
+  if (e < -14 || m < 1024) return sign | m; // subnormal (or rounded up into the smallest normal: m = 1024 works)
+  let exp = e + 15;
+  if (m === 2048) {
+    m = 1024;
+    exp++;
   }
-  let m = mant >>> 13;
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && m & 1)) {
-    m++;
-    if (m === 0x400) {
-      m = 0;
-      e++;
-      if (e >= 0x1f) return sign | 0x7c00;
-    }
-  }
-  return sign | (e << 10) | m;
+  if (exp >= 0x1f) return sign | 0x7c00;
+  return sign | (exp << 10) | (m - 1024);
 }
 
 /**
