@@ -1,6 +1,7 @@
 /**
  * Measures the heuristic extractor's failed-step marking against the hand-labelled traces and writes
- * src/eval/fixtures/heuristic-scores.json (read by the tests and quoted in the README).
+ * src/eval/fixtures/heuristic-scores.json (read by the tests and quoted in the README). `dev` is the set the rules
+ * were tuned on; `held-out-2` was written and labelled before the rules it measures and must not be used for tuning.
  *
  *   npx tsx --conditions=@proj/source packages/cot-graph/scripts/measure-heuristic.ts
  */
@@ -16,7 +17,7 @@ import {
 
 const root = join(import.meta.dirname, '..', 'src', 'eval', 'fixtures');
 const out: Record<string, unknown> = {};
-for (const folder of ['dev', 'heldout']) {
+for (const folder of ['dev', 'held-out-2']) {
   const dir = join(root, 'labelled', folder);
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.txt'))

@@ -58,6 +58,7 @@ export {
   HeuristicExtractor,
   type HeuristicOptions,
   type HeuristicResult,
+  type RejectionSignal,
   type StepAnnotation,
 } from './extract/heuristic.js';
 export { type LlmExtractionResult, LlmExtractor, type LlmExtractorOptions } from './extract/llm.js';

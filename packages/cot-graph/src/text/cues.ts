@@ -13,7 +13,7 @@
  * ```
  */
 export const ERROR_CUES =
-  /\b(?:wrong|incorrect|mistakes?|errors?|miscalculat\w*|miscount\w*|misread\w*|misapplied|oops|messed up|scratch that|typo|slip|flawed|forgot|forgotten|overlooked|neglected|ignor(?:ed|es|ing))\b|\bcan'?t be (?:right|correct)\b|\bcannot be (?:right|correct)\b|\bnot (?:right|correct)\b|\bdoes(?:n'?t| not) make sense\b|\bmakes no sense\b|\bsomething(?:'s| is) off\b|\b(?:looks|seems|is|feels) (?:off|suspicious|fishy)\b|\b(?:does(?:n'?t| not)|did(?:n'?t| not)) account for\b|^(?:(?:hmm+|hm+|wait|oh|but|ah|um+|well)[,.!]?\s+)*(?:no|nope|nah)[.!,](?=\s|$)/i;
+  /\b(?:wrong|incorrect|mistakes?|errors?|miscalculat\w*|miscount\w*|misread\w*|misapplied|oops|messed up|scratch that|typo|slip(?:s|ped)?|flawed|over(?:stat|count)\w*|under(?:stat|count)\w*|double[- ]count\w*|forgot|forgotten|overlooked|neglected|ignor(?:ed|es|ing))\b|\bcan'?t be (?:right|correct)\b|\bcannot be (?:right|correct)\b|\bnot (?:right|correct)\b|\bdoes(?:n'?t| not) make sense\b|\bmakes no sense\b|\bsomething(?:'s| is) off\b|\b(?:looks|seems|is|feels) (?:off|suspicious|fishy)\b|\b(?:does(?:n'?t| not)|did(?:n'?t| not)) account for\b|^(?:(?:hmm+|hm+|wait|oh|but|ah|um+|well)[,.!]?\s+)*(?:no|nope|nah)(?:[.!,](?=\s|$)|\s*[—–]|\s+-\s)|^(?:no|nope),?\s+wait\b|\bcounted twice\b/i;
 
 /**
  * Rejections that end an attempt or a candidate: it does not work, leads nowhere, contradicts the conditions.
@@ -24,7 +24,7 @@ export const ERROR_CUES =
  * ```
  */
 export const DEAD_END_CUES =
-  /\b(?:does(?:n'?t| not)|won'?t|did(?:n'?t| not)) (?:work|help|lead anywhere|satisfy|hold|fit|match|check out|add up)\b|\bcontradict(?:ion|s)?\b|\bimpossible\b|\b(?:not|isn'?t) possible\b|\bno solutions?\b|\bdead end\b|\b(?:not|isn'?t) (?:leading|getting) (?:anywhere|us anywhere)\b|\bgoing nowhere\b|\bleads nowhere\b|\btoo (?:big|small|large|long|short|high|low|much|many|few)\b|\b(?:not|isn'?t) (?:an integer|a whole number|valid|allowed)\b|\binvalid\b|\bundefined\b|\b(?:that|this)(?:'s| is) not it\b|\bno good\b|\b(?:not|isn'?t) (?:the|a) solution\b|\b(?:so|thus|hence),? (?:it|this|that) (?:isn'?t|is not|can'?t be|cannot be)\b|\bgive up on\b|\babandon\w*\b|\b(?:not|isn'?t) helpful\b|\bisn'?t helping\b|\bgetting (?:complicated|messy|nowhere)\b|\btoo (?:complicated|messy)\b|\brules? (?:it|this|that) out\b|\bruled out\b|\bcan'?t be (?:it|the answer|true)\b|\bcannot be (?:it|the answer|true)\b|\balready (?:counted|listed|have|found|covered|included)\b|\bjust\b[^.!?]{0,40}\bagain\b/i;
+  /\b(?:does(?:n'?t| not)|won'?t|did(?:n'?t| not)) (?:work|help|lead anywhere|satisfy|hold|fit|match|check out|add up)\b|\bcontradict(?:ion|s)?\b|\bimpossible\b|\b(?:not|isn'?t) possible\b|\bno solutions?\b|\bdead end\b|\b(?:over|under)(?:shoot|shot)s?\b|\bdiscard\w*\b|\bthrow (?:it|that|this) (?:out|away)\b|\b(?:does(?:n'?t| not)|not) equal\b|≠|\b(?:not|isn'?t) (?:leading|getting) (?:anywhere|us anywhere)\b|\bgoing nowhere\b|\bleads nowhere\b|\btoo (?:big|small|large|long|short|high|low|much|many|few)\b|\b(?:not|isn'?t) (?:an integer|a whole number|valid|allowed)\b|\binvalid\b|\bundefined\b|\b(?:that|this)(?:'s| is) not it\b|\bno good\b|\b(?:not|isn'?t) (?:the|a) solution\b|\b(?:so|thus|hence),? (?:it|this|that) (?:isn'?t|is not|can'?t be|cannot be)\b|\bgive up on\b|\babandon\w*\b|\b(?:not|isn'?t) helpful\b|\bisn'?t helping\b|\bgetting (?:complicated|messy|nowhere)\b|\btoo (?:complicated|messy)\b|\brules? (?:it|this|that) out\b|\bruled out\b|\bcan'?t be (?:it|the answer|true)\b|\bcannot be (?:it|the answer|true)\b|\balready (?:counted|listed|have|found|covered|included)\b|\bjust\b[^.!?]{0,40}\bagain\b/i;
 
 /**
  * Opening of a step that starts a tentative attempt (a hypothesis, a guess, a method to try).
@@ -116,6 +116,8 @@ export const REVIEW_OPENERS =
 
 const NEGATION_BEFORE =
   /\b(?:no|not|nothing|without|never|avoid|whether|if|make sure|ensure|check)\s+(?:\w+\s+){0,3}$|n't\s+(?:\w+\s+){0,2}$/i;
+/** "the knave case led to a contradiction": a recap of an earlier rejection, not a new one. */
+const RECAP_BEFORE = /\bled to (?:a |an )?$/i;
 const GLOBAL = new Map<RegExp, RegExp>();
 
 /**
@@ -137,8 +139,97 @@ export function affirmedMatch(sentence: string, re: RegExp): RegExpExecArray | n
   g.lastIndex = 0;
   for (let m = g.exec(sentence); m !== null; m = g.exec(sentence)) {
     const before = sentence.slice(Math.max(0, m.index - 40), m.index);
-    if (!NEGATION_BEFORE.test(before)) return m;
+    if (!NEGATION_BEFORE.test(before) && !RECAP_BEFORE.test(before)) return m;
     if (m[0].length === 0) g.lastIndex++;
   }
   return null;
 }
+
+/**
+ * A sentence that plugs a candidate value in ("Let me test n = 13:", "If a = 10, ...", "Try x = 6, y = 4"). Only
+ * after such a trial does a comparison ({@link COMPARISON_CUES}) reject anything.
+ *
+ * @example
+ * ```ts
+ * TRIAL_CUES.test('Let me test n = 13: 13 * 14 * 15 = 2730.'); // true
+ * ```
+ */
+export const TRIAL_CUES =
+  /^(?:(?:hmm+|hm+|okay|ok|now|well|wait|but|and|or|maybe|perhaps)[,.!]?\s+)*(?:(?:if|for|with|say|try(?:ing)?|test(?:ing)?|guess(?:ing)?|take|pick|plug(?:ging)? in|let me (?:try|test|guess|plug in|take|pick)|let'?s (?:try|test|say|take|pick|plug in))[,:]?\s+)?[a-z][a-z0-9_]{0,2}\s*=\s*-?\d/i;
+
+/**
+ * A computed value that misses its target ("That's below 3360.", "still under", "Overshoots 58.", "23, not -1").
+ * Read as a failed numeric check only right after a trial or a tentative attempt; elsewhere "less than 180" is
+ * just a comparison.
+ *
+ * @example
+ * ```ts
+ * COMPARISON_CUES.test("That's below 3360."); // true
+ * ```
+ */
+export const COMPARISON_CUES =
+  /\b(?:below|above|short of|(?:a bit|a little|slightly|still|way|far|just|much|too) (?:short|under|over|high|low|big|small|large)|(?:less|more|greater|bigger|smaller|higher|lower|fewer) than (?:the |needed|required|\d)|exceeds?|off by|not enough)\b|-?\d+(?:\.\d+)?\s*,?\s*(?:not|instead of|rather than)\s+-?\d/i;
+
+/**
+ * A sentence that opens by interrupting ("Wait", "Hold on", "Hmm wait"). Followed by a negation or a contrast
+ * ("Wait, no", "hold on, the days go forward, not back") it rejects what came before.
+ *
+ * @example
+ * ```ts
+ * WAIT_OPENERS.exec('Hmm, hold on, that goes the other way.')?.[0]; // 'Hmm, hold on'
+ * ```
+ */
+export const WAIT_OPENERS =
+  /^(?:(?:hmm+|hm+|oh|ah|but|okay|ok|well|no)[,.!]?\s+)*(?:wait|hold on|hang on|hmm+ wait|oh wait)\b/i;
+
+/** Negation or contrast after a {@link WAIT_OPENERS} opener. */
+const WAIT_CONTRAST =
+  /\b(?:not|no|never|instead|rather|forgot|forgotten|shouldn'?t|should (?:be|have))\b|n'?t\b|^[\s,.!—–-]*but\b/i;
+/** ... unless the sentence announces a check ("Wait, let me make sure I'm not ..."). */
+const WAIT_CHECK =
+  /\b(?:make sure|to be sure|be careful|double[- ]?check|check|verify|confirm|whether|re-?read|let me see)\b/i;
+
+/**
+ * The interrupting opener and the contrast word when `sentence` rejects what came before by "Wait" plus a
+ * negation ("Wait, no — that would be with replacement."), or null. Questions and announced checks do not count.
+ *
+ * @example
+ * ```ts
+ * waitRejection('Hmm wait, a = 0 gives 09, which isn't a two-digit number.'); // "Hmm wait … n't"
+ * waitRejection('Wait, let me double-check that.'); // null
+ * ```
+ */
+export function waitRejection(sentence: string): string | null {
+  const open = WAIT_OPENERS.exec(sentence);
+  if (!open || /\?\s*$/.test(sentence)) return null;
+  const rest = sentence.slice(open[0].length);
+  if (WAIT_CHECK.test(rest)) return null;
+  const c = WAIT_CONTRAST.exec(rest);
+  return c ? `${open[0]} … ${c[0].replace(/^[\s,.!—–-]+/, '')}` : null;
+}
+
+/**
+ * Opening of a step that abandons the line in progress for a cleaner method ("Let me do it properly.",
+ * "Let me use Heron's formula instead.", "Rather than keep guessing, ..."). It fails the open tentative attempt, if
+ * any; it is not a rejection of settled work.
+ *
+ * @example
+ * ```ts
+ * PIVOT_CUES.test('Let me set it up properly.'); // true
+ * ```
+ */
+export const PIVOT_CUES =
+  /^(?:(?:hmm+|hm+|okay|ok|so|well|alright|actually|ok)[,.!]?\s+)*(?:(?:let me|let's|let us|i(?:'ll| will| should| need to)|better to)\b[^.!?]{0,60}\b(?:instead|properly|more carefully|systematically)\b|rather than\b|instead(?: of)?\b)/i;
+
+/**
+ * Opening of a new attempt alongside the current one ("Alternatively", "Another way", "What about ...", "Let me
+ * try ..."): whether it abandons the open attempt or verifies it is decided by whether that attempt's results are
+ * used later.
+ *
+ * @example
+ * ```ts
+ * ALTERNATIVE_CUES.test('Alternatively, use the complement.'); // true
+ * ```
+ */
+export const ALTERNATIVE_CUES =
+  /^(?:(?:hmm+|hm+|okay|ok|so|well|or|but|alright|actually)[,.!]?\s+)*(?:alternatively|another (?:approach|way|idea|method|option)|a different (?:approach|way|idea|method)|what about|how about|let me try|let'?s try|let us try|or maybe)\b/i;
