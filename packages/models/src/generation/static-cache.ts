@@ -153,8 +153,18 @@ interface CacheState {
   rows: number;
   /** Filled slots (columns) of every row. */
   length: number;
-  /** Per-row padding of the filled slots (1 = attended), rows x capacity. */
-  attended: Uint8Array;
+  /**
+   * The `cache_bias` input, rows x capacity: 0 for a filled slot that is attended, -1e9 for padding and empty
+   * slots. Kept in step with the buffers, so a step feeds it as is instead of rebuilding it.
+   */
+  bias: Float32Array;
+  /**
+   * Tensors over the live rows ([rows, kv_heads, capacity, head_dim] per buffer, [rows, 1, 1, capacity] for the
+   * bias), made again only when the rows, the capacity or the buffers change: the feeds of every step and the
+   * handles share them.
+   */
+  views: Tensor[];
+  biasView: Tensor;
   /** The handle currently valid for this state; older handles are stale. */
   current: KvCache | null;
 }
@@ -173,11 +183,15 @@ interface CacheState {
  * ```
  */
 export class StaticCacheRunner implements DecoderRunner {
+  /** Width of the logits (config.vocabSize). */
   readonly vocabSize: number;
   private readonly states = new WeakMap<KvCache, CacheState>();
   private readonly layers: number;
   private readonly kvHeads: number;
   private readonly headDim: number;
+  /** Feed / output names per cache buffer (k0, v0, k1, v1, ...), built once. */
+  private readonly cacheNames: string[];
+  private readonly newNames: string[];
 
   constructor(
     private readonly fn: CompiledGraph,
@@ -188,6 +202,9 @@ export class StaticCacheRunner implements DecoderRunner {
     this.layers = config.nLayers;
     this.kvHeads = config.nKvHeads;
     this.headDim = headDim(config);
+    const kv = Array.from({ length: 2 * this.layers }, (_, i) => `${i >> 1}.${i & 1 ? 'value' : 'key'}`);
+    this.cacheNames = kv.map((n) => `cache.${n}`);
+    this.newNames = kv.map((n) => `new.${n}`);
   }
 
   /** Build and compile the static-cache graph of a project decoder. */
@@ -201,7 +218,17 @@ export class StaticCacheRunner implements DecoderRunner {
     return new StaticCacheRunner(fn, config, label);
   }
 
-  async forward(batch: ForwardBatch): Promise<{ logits: Tensor; cache: KvCache }> {
+  /**
+   * One forward over the batch: the first call (cache null) allocates buffers for `batch.capacity` positions;
+   * later calls take the handle the previous call returned. Returns the logits and the new handle.
+   * @throws {GenerationError} for a stale handle or an attention mask that does not match the cache.
+   */
+  async forward(batch: ForwardBatch): Promise<{
+    /** [batch, seq, vocab] float32. */
+    logits: Tensor;
+    /** The handle to pass to the next call (the one passed in is now stale). */
+    cache: KvCache;
+  }> {
     const [b, s] = batch.inputIds.shape;
     const total = batch.attentionMask.shape[1];
     let state: CacheState;
@@ -223,47 +250,45 @@ export class StaticCacheRunner implements DecoderRunner {
     }
     const cap = state.capacity;
     const mask = batch.attentionMask.data as BigInt64Array;
-    // Padding of the new columns, then the additive biases.
-    for (let r = 0; r < b; r++)
-      for (let j = 0; j < s; j++)
-        state.attended[r * cap + past + j] = mask[r * total + past + j] > 0n ? 1 : 0;
-    const cacheBias = new Float32Array(b * cap).fill(NEG);
-    for (let r = 0; r < b; r++)
-      for (let j = 0; j < past; j++) if (state.attended[r * cap + j]) cacheBias[r * cap + j] = 0;
+    // Causal + padding bias among the new tokens (the cache's slots are already in state.bias).
     const newBias = new Float32Array(b * s * s).fill(NEG);
     for (let r = 0; r < b; r++) {
-      for (let i = 0; i < s; i++)
-        for (let j = 0; j <= i; j++) if (state.attended[r * cap + past + j]) newBias[(r * s + i) * s + j] = 0;
+      for (let j = 0; j < s; j++) {
+        if (mask[r * total + past + j] <= 0n) continue;
+        for (let i = j; i < s; i++) newBias[(r * s + i) * s + j] = 0;
+      }
     }
     const feeds: Record<string, Tensor> = {
       input_ids: batch.inputIds,
       position_ids: batch.positionIds,
-      cache_bias: new Tensor('float32', cacheBias, [b, 1, 1, cap]),
+      cache_bias: state.biasView,
       new_bias: new Tensor('float32', newBias, [b, 1, s, s]),
     };
-    const rowSize = this.kvHeads * cap * this.headDim;
-    for (let l = 0; l < this.layers; l++) {
-      for (const [i, kv] of (['key', 'value'] as const).entries()) {
-        const buf = state.buffers[2 * l + i].subarray(0, b * rowSize);
-        feeds[`cache.${l}.${kv}`] = new Tensor('float32', buf, [b, this.kvHeads, cap, this.headDim]);
-      }
-    }
+    for (let i = 0; i < this.cacheNames.length; i++) feeds[this.cacheNames[i]] = state.views[i];
     const out = await this.fn(feeds);
-    // Write the new keys/values into their slots: [b, kvh, s, hd] -> [b, kvh, past..past+s, hd].
-    const hd = this.headDim;
-    for (let l = 0; l < this.layers; l++) {
-      for (const [i, kv] of (['key', 'value'] as const).entries()) {
-        const src = out[`new.${l}.${kv}`].data as Float32Array;
-        const dst = state.buffers[2 * l + i];
-        for (let rh = 0; rh < b * this.kvHeads; rh++) {
-          dst.set(src.subarray(rh * s * hd, (rh + 1) * s * hd), (rh * cap + past) * hd);
-        }
+    // Write the new keys/values into their slots: [b, kvh, s, hd] -> [b, kvh, past..past+s, hd]. Runs shorter
+    // than 32 floats (one decoded token of a small head) copy faster element by element than through a
+    // subarray view per (row, head); longer ones through set() (measured crossover: head_dim 32).
+    const run = s * this.headDim;
+    const groups = b * this.kvHeads;
+    for (let i = 0; i < this.newNames.length; i++) {
+      const src = out[this.newNames[i]].data as Float32Array;
+      const dst = state.buffers[i];
+      for (let rh = 0; rh < groups; rh++) {
+        const from = rh * run;
+        const to = (rh * cap + past) * this.headDim;
+        if (run < 32) for (let e = 0; e < run; e++) dst[to + e] = src[from + e];
+        else dst.set(src.subarray(from, from + run), to);
       }
     }
+    // The new slots join the cache: attended ones (mask 1) get bias 0 from the next step on.
+    for (let r = 0; r < b; r++)
+      for (let j = 0; j < s; j++) if (mask[r * total + past + j] > 0n) state.bias[r * cap + past + j] = 0;
     state.length = past + s;
     return { logits: out.logits, cache: this.handle(state) };
   }
 
+  /** Keep the given batch rows of the cached state (moved within its buffers when in order); returns the new handle. */
   selectRows(cache: KvCache, rows: readonly number[]): KvCache {
     const state = this.stateOf(cache, 'selectRows');
     rows.forEach((r) => {
@@ -271,41 +296,63 @@ export class StaticCacheRunner implements DecoderRunner {
         throw new GenerationError(`selectRows: row ${r} is not in the cache's ${state.rows} rows.`);
     });
     const ascending = rows.every((r, i) => i === 0 || r > rows[i - 1]);
-    const rowSize = this.kvHeads * state.capacity * this.headDim;
     const cap = state.capacity;
+    const hd = this.headDim;
+    const kvh = this.kvHeads;
+    const rowSize = kvh * cap * hd;
+    // A row moves up to its last head's filled slots, in one copy: slots past `length` are masked (bias -1e9)
+    // until a later step writes them, so whatever they hold is never attended.
+    const span = (kvh - 1) * cap * hd + state.length * hd;
     if (ascending) {
       // Row i moves from row rows[i] >= i: an in-place forward compaction never overwrites a row still to move.
-      for (const buf of state.buffers)
-        rows.forEach((r, i) => r !== i && buf.copyWithin(i * rowSize, r * rowSize, (r + 1) * rowSize));
-      rows.forEach((r, i) => r !== i && state.attended.copyWithin(i * cap, r * cap, (r + 1) * cap));
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i];
+        if (r === i) continue;
+        for (const buf of state.buffers) buf.copyWithin(i * rowSize, r * rowSize, r * rowSize + span);
+        state.bias.copyWithin(i * cap, r * cap, (r + 1) * cap);
+      }
     } else {
       state.buffers = state.buffers.map((buf) => {
         const next = new Float32Array(Math.max(rows.length, 1) * rowSize);
         rows.forEach((r, i) => next.set(buf.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize));
         return next;
       });
-      const attended = new Uint8Array(Math.max(rows.length, 1) * cap);
-      rows.forEach((r, i) => attended.set(state.attended.subarray(r * cap, (r + 1) * cap), i * cap));
-      state.attended = attended;
+      const bias = new Float32Array(Math.max(rows.length, 1) * cap).fill(NEG);
+      rows.forEach((r, i) => bias.set(state.bias.subarray(r * cap, (r + 1) * cap), i * cap));
+      state.bias = bias;
     }
     state.rows = rows.length;
+    this.refreshViews(state);
     return this.handle(state);
   }
 
+  /** Release the compiled graph's session. */
   dispose(): Promise<void> {
     return this.fn.dispose();
   }
 
   private allocate(rows: number, capacity: number): CacheState {
     const size = rows * this.kvHeads * capacity * this.headDim;
-    return {
+    const state: CacheState = {
       buffers: Array.from({ length: 2 * this.layers }, () => new Float32Array(size)),
       capacity,
       rows,
       length: 0,
-      attended: new Uint8Array(rows * capacity),
+      bias: new Float32Array(rows * capacity).fill(NEG),
+      views: [],
+      biasView: Tensor.zeros([0]),
       current: null,
     };
+    this.refreshViews(state);
+    return state;
+  }
+
+  private refreshViews(state: CacheState): void {
+    const { rows, capacity } = state;
+    const rowSize = this.kvHeads * capacity * this.headDim;
+    const shape = [rows, this.kvHeads, capacity, this.headDim];
+    state.views = state.buffers.map((buf) => new Tensor('float32', buf.subarray(0, rows * rowSize), shape));
+    state.biasView = new Tensor('float32', state.bias.subarray(0, rows * capacity), [rows, 1, 1, capacity]);
   }
 
   private grow(state: CacheState, capacity: number): void {
@@ -318,20 +365,17 @@ export class StaticCacheRunner implements DecoderRunner {
         next.set(buf.subarray(gI * old * hd, (gI * old + state.length) * hd), gI * capacity * hd);
       return next;
     });
-    const attended = new Uint8Array(state.rows * capacity);
+    const bias = new Float32Array(state.rows * capacity).fill(NEG);
     for (let r = 0; r < state.rows; r++)
-      attended.set(state.attended.subarray(r * old, r * old + state.length), r * capacity);
-    state.attended = attended;
+      bias.set(state.bias.subarray(r * old, r * old + state.length), r * capacity);
+    state.bias = bias;
     state.capacity = capacity;
+    this.refreshViews(state);
   }
 
-  /** A fresh handle for the state (views of the live rows); the previous handle becomes stale. */
+  /** A fresh handle for the state (a new array of its views); the previous handle becomes stale. */
   private handle(state: CacheState): KvCache {
-    const rowSize = this.kvHeads * state.capacity * this.headDim;
-    const shape = [state.rows, this.kvHeads, state.capacity, this.headDim];
-    const h: KvCache = state.buffers.map(
-      (buf) => new Tensor('float32', buf.subarray(0, state.rows * rowSize), shape),
-    );
+    const h: KvCache = [...state.views];
     state.current = h;
     this.states.set(h, state);
     return h;

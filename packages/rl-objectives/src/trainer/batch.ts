@@ -95,25 +95,58 @@ export function packSequences(
     }
     S = Math.max(S, r.prompt.length + r.completion.length - 1);
   });
+  checkTokenId(padId, 'padId');
   const B = rows.length;
-  const ids = new BigInt64Array(B * S).fill(BigInt(padId));
-  const labels = new BigInt64Array(B * S);
+  const ids = new Int64Ids(B * S, padId);
+  const labels = new Int64Ids(B * S, 0);
   const mask = new Float32Array(B * S);
-  rows.forEach((r, b) => {
-    const p = r.prompt.length;
-    const n = p + r.completion.length;
-    const at = (t: number) => (t < p ? r.prompt[t] : r.completion[t - p]);
-    for (let t = 0; t < n - 1; t++) {
-      ids[b * S + t] = BigInt(at(t));
-      labels[b * S + t] = BigInt(at(t + 1));
-      if (t >= p - 1) mask[b * S + t] = 1;
+  for (let b = 0; b < B; b++) {
+    const { prompt, completion } = rows[b];
+    const p = prompt.length;
+    const n = p + completion.length;
+    for (let t = 0; t < n; t++) {
+      const id = t < p ? prompt[t] : completion[t - p];
+      checkTokenId(id, `row ${b} token ${t}`);
+      // Token t is the input at position t and the label at position t - 1.
+      if (t < n - 1) ids.set(b * S + t, id);
+      if (t > 0) labels.set(b * S + t - 1, id);
     }
-  });
+    for (let t = p - 1; t < n - 1; t++) mask[b * S + t] = 1;
+  }
   return {
-    inputIds: new Tensor('int64', ids, [B, S]),
-    labels: new Tensor('int64', labels, [B, S]),
+    inputIds: new Tensor('int64', ids.data, [B, S]),
+    labels: new Tensor('int64', labels.data, [B, S]),
     lossMask: new Tensor('float32', mask, [B, S]),
     batch: B,
     seqLen: S,
   };
+}
+
+function checkTokenId(id: number, what: string): void {
+  if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) {
+    throw new ShapeError(`${what} is ${id}; token ids must be integers in [0, 2^31).`);
+  }
+}
+
+/** Whether the host stores an int64's low 32-bit word first (every platform Node ships for in practice). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * An int64 buffer of token ids written without a BigInt per element: token ids are non-negative int32s, so on
+ * little-endian hosts each is the low word of its int64 (the high word stays 0). Big-endian hosts convert.
+ */
+class Int64Ids {
+  readonly data: BigInt64Array;
+  private readonly low: Int32Array | null;
+
+  constructor(size: number, fill: number) {
+    this.data = new BigInt64Array(size);
+    this.low = LITTLE_ENDIAN ? new Int32Array(this.data.buffer) : null;
+    if (fill !== 0) for (let i = 0; i < size; i++) this.set(i, fill);
+  }
+
+  set(i: number, id: number): void {
+    if (this.low) this.low[2 * i] = id;
+    else this.data[i] = BigInt(id);
+  }
 }

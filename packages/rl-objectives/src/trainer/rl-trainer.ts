@@ -139,7 +139,10 @@ export interface RLTrainerOptions<T extends RLTask> {
    * comparison).
    */
   weightSync?: 'inputs' | 'recompile';
-  /** ONNX Runtime session options of every session the trainer creates (set intraOpNumThreads). */
+  /**
+   * ONNX Runtime session options of every session the trainer creates (set intraOpNumThreads). The trainer
+   * turns off intra-op thread spinning unless `sessionConfig` sets `session.intra_op.allow_spinning`.
+   */
   session?: SessionOptions;
   /** Most sequences per generation forward. Default 64. */
   maxBatch?: number;
@@ -230,13 +233,15 @@ export interface RolloutSample<T extends RLTask> {
 export class RLTrainer<T extends RLTask> {
   /** RL steps (sampled batches) done. */
   stepCount = 0;
-  /** The samples of the last step. */
-  lastBatch: RolloutSample<T>[] = [];
   /** Persistent answer counts of the UCB exploration estimators. */
   readonly counter: AnswerCounter;
   private readonly recorder: TokenLogprobRecorder | null;
   private readonly eos: number | undefined;
   private readonly schedule: Schedule;
+  /** The last step's samples, built on first read of {@link lastBatch} (most steps are never inspected). */
+  private lastRollout: (() => RolloutSample<T>[]) | RolloutSample<T>[] = [];
+  /** Zeros for `old_logprobs` on the first inner step (read there only for its shape); grown as needed. */
+  private zeros = new Float32Array(0);
 
   private constructor(
     private readonly options: RLTrainerOptions<T>,
@@ -268,7 +273,7 @@ export class RLTrainer<T extends RLTask> {
   static async create<T extends RLTask>(options: RLTrainerOptions<T>): Promise<RLTrainer<T>> {
     validate(options);
     const { config, store, tokenizer } = options.policy;
-    const session = options.session ?? {};
+    const session = trainerSession(options.session);
     const t = buildPolicyTrainingGraph(config, store, {
       loss: options.loss,
       temperature: options.temperature,
@@ -300,6 +305,12 @@ export class RLTrainer<T extends RLTask> {
         ? await liveWeightsModel(config, store, tokenizer, () => weights.current, { session, maxBatch })
         : await frozenModel(config, copyParams(trainStep), tokenizer, { session, maxBatch });
     return new RLTrainer(options, trainStep, sampler, reference, t.needsOld, weights);
+  }
+
+  /** The samples of the last step. */
+  get lastBatch(): RolloutSample<T>[] {
+    if (typeof this.lastRollout === 'function') this.lastRollout = this.lastRollout();
+    return this.lastRollout;
   }
 
   /** A language model sampling the current policy (it follows every update). */
@@ -348,32 +359,38 @@ export class RLTrainer<T extends RLTask> {
 
     // Trained completions: generated tokens, plus the EOS when the sample stopped on it.
     const stops = o.stop ?? [];
-    const rows: { prompt: number[]; completion: number[]; logprobs: number[]; gen: Generation; task: T }[] =
-      [];
-    tasks.forEach((task, p) => {
+    const n = tasks.length * G;
+    const rows: Rollout<T>[] = new Array(n);
+    for (let p = 0; p < tasks.length; p++) {
+      const task = tasks[p];
       const prompt = this.sampler.encodePrompt(task.prompt);
-      generations[p].forEach((gen, s) => {
-        const completion = [...gen.tokenIds];
-        const logprobs = [...gen.logprobs];
+      for (let s = 0; s < G; s++) {
+        const gen = generations[p][s];
+        let completion = gen.tokenIds;
+        let logprobs = gen.logprobs;
         // A 'stop' that no stop string explains was the EOS (the only stop token the trainer sets).
         if (
           gen.finishReason === 'stop' &&
           this.eos !== undefined &&
           !endsOnStopString(tok, gen.tokenIds, stops)
         ) {
-          completion.push(this.eos);
-          if (this.recorder) logprobs.push(this.recorder.at(p, s, gen.tokenIds.length) as number);
+          completion = [...completion, this.eos];
+          if (this.recorder) logprobs = [...logprobs, this.recorder.at(p, s, gen.tokenIds.length) as number];
         }
-        rows.push({ prompt, completion, logprobs, gen, task });
-      });
-    });
+        rows[p * G + s] = { prompt, completion, logprobs, gen, task };
+      }
+    }
 
-    const scored = await Promise.all(rows.map((r) => o.reward(r.gen.text, r.task, r.gen)));
-    const n = rows.length;
+    // Verifiers are usually synchronous: await only when one returned a promise.
+    const results = rows.map((r) => o.reward(r.gen.text, r.task, r.gen));
+    const scored = results.some(isThenable)
+      ? await Promise.all(results)
+      : (results as (number | RewardResult)[]);
     const rewards = new Float64Array(n);
     const correct: boolean[] = new Array(n);
     const answers: Answer[] = new Array(n);
-    scored.forEach((s, i) => {
+    for (let i = 0; i < n; i++) {
+      const s = scored[i];
       const res: RewardResult = typeof s === 'number' ? { reward: s } : s;
       if (
         res === null ||
@@ -388,7 +405,7 @@ export class RLTrainer<T extends RLTask> {
       rewards[i] = res.reward;
       correct[i] = res.correct ?? res.reward > 0;
       answers[i] = res.answer !== undefined ? res.answer : (o.answer ?? defaultAnswer)(rows[i].gen.text);
-    });
+    }
     const t2 = performance.now();
 
     const estimatorOptions = { ...o.estimatorOptions, counter: this.counter };
@@ -438,9 +455,11 @@ export class RLTrainer<T extends RLTask> {
     let lr = 0;
     let entropy = 0;
     let behaviour: Float32Array<ArrayBufferLike> = new Float32Array(0);
+    const S = packed.seqLen;
     if (this.needsOld) {
-      feeds.old_logprobs = Tensor.zeros([packed.batch, packed.seqLen]);
-      feeds.old_is_current = Tensor.scalar(true, 'bool');
+      if (this.zeros.length < n * S) this.zeros = new Float32Array(n * S);
+      feeds.old_logprobs = new Tensor('float32', this.zeros.subarray(0, n * S), [n, S]);
+      feeds.old_is_current = OLD_IS_CURRENT;
     }
     for (let i = 0; i < k; i++) {
       lr = this.schedule(this.trainStep.stepCount);
@@ -452,7 +471,7 @@ export class RLTrainer<T extends RLTask> {
         if (this.needsOld && k > 1) {
           // The first step's log-probs were computed before its update: the behaviour policy's.
           feeds.old_logprobs = m.token_logprobs;
-          feeds.old_is_current = Tensor.scalar(false, 'bool');
+          feeds.old_is_current = OLD_IS_FED;
         }
       }
       lossSum += res.loss;
@@ -463,11 +482,19 @@ export class RLTrainer<T extends RLTask> {
       gradNorm += res.gradNorm;
     }
     const t5 = performance.now();
-    if (o.update === 'graph') this.weights.current = this.trainStep.params();
+    // The host optimiser updates its buffers in place, so the sampler's tensors stay valid; the graph-mode one
+    // returns new tensors (and a grown WebAssembly arena new views): hand those to the sampler.
+    const params = this.trainStep.params();
+    for (const [name, t] of params) {
+      if (this.weights.current.get(name) !== t) {
+        this.weights.current = params;
+        break;
+      }
+    }
     if ((o.weightSync ?? 'inputs') === 'recompile') {
       const old = this.sampler;
       this.sampler = await frozenModel(o.policy.config, copyParams(this.trainStep), tok, {
-        session: o.session,
+        session: trainerSession(o.session),
         maxBatch: o.maxBatch ?? 64,
       });
       await old.dispose();
@@ -475,20 +502,20 @@ export class RLTrainer<T extends RLTask> {
     const t6 = performance.now();
 
     this.stepCount++;
-    const S = packed.seqLen;
-    this.lastBatch = rows.map((r, i) => ({
-      task: r.task,
-      text: r.gen.text,
-      tokenIds: r.completion,
-      // The first training pass ran the unchanged policy over every trained token (the EOS included).
-      logprobs: Array.from(
-        behaviour.subarray(i * S + r.prompt.length - 1, i * S + r.prompt.length - 1 + r.completion.length),
-      ),
-      reward: rewards[i],
-      correct: correct[i],
-      answer: answers[i],
-      advantage: advantages[i],
-    }));
+    this.lastRollout = () =>
+      rows.map((r, i) => ({
+        task: r.task,
+        text: r.gen.text,
+        tokenIds: r.completion,
+        // The first training pass ran the unchanged policy over every trained token (the EOS included).
+        logprobs: Array.from(
+          behaviour.subarray(i * S + r.prompt.length - 1, i * S + r.prompt.length - 1 + r.completion.length),
+        ),
+        reward: rewards[i],
+        correct: correct[i],
+        answer: answers[i],
+        advantage: advantages[i],
+      }));
     let tokens = 0;
     for (const r of rows) tokens += r.completion.length;
     return {
@@ -543,6 +570,40 @@ export class RLTrainer<T extends RLTask> {
     await this.sampler.dispose();
     await this.reference?.dispose();
   }
+}
+
+/** One sampled completion on its way to training. */
+interface Rollout<T extends RLTask> {
+  prompt: number[];
+  completion: number[];
+  logprobs: number[];
+  gen: Generation;
+  task: T;
+}
+
+const OLD_IS_CURRENT = Tensor.scalar(true, 'bool');
+const OLD_IS_FED = Tensor.scalar(false, 'bool');
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
+}
+
+const SPINNING = 'session.intra_op.allow_spinning';
+
+/**
+ * The trainer's session options: the caller's, with ONNX Runtime's intra-op spinning off unless they set it.
+ * A pool's threads spin for a while after each run; the trainer alternates between its sessions (sampler,
+ * training step, reference) and host work (sampling tokens, rewards) on the same cores, so the spinning
+ * threads of one take the CPU the next one needs. Measured on 2 cores (bench/trainer.bench.ts): steps 1.7-1.8x
+ * shorter without spinning, on the tiny and the small model. Internal (not exported from the package).
+ * @example
+ * ```ts
+ * trainerSession({ intraOpNumThreads: 2 }); // { intraOpNumThreads: 2, sessionConfig: { 'session.intra_op.allow_spinning': '0' } }
+ * ```
+ */
+export function trainerSession(session: SessionOptions = {}): SessionOptions {
+  if (session.sessionConfig?.[SPINNING] !== undefined) return session;
+  return { ...session, sessionConfig: { ...session.sessionConfig, [SPINNING]: '0' } };
 }
 
 function defaultAnswer(text: string): Answer {

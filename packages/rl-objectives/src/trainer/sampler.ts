@@ -1,9 +1,9 @@
 import {
-  buildDecoderGraph,
+  buildStaticCacheDecoder,
   type DecoderConfig,
   LocalLanguageModel,
-  OnnxDecoderRunner,
   ParameterStore,
+  StaticCacheRunner,
   type Tokenizer,
 } from '@proj/models';
 import {
@@ -43,6 +43,9 @@ export async function compileWithLiveWeights(
   const live = new Set(weights().keys());
   const fn = await compile(g, { ...session, paramsAsInputs: (n) => live.has(n) });
   const wrappers = new Map<string, { src: Tensor; ort: OrtTensor }>();
+  // Wrappers of the other feeds by tensor: callers that feed the same tensor objects on every call (the
+  // static-cache runner's cache views) reuse theirs. Tensors never change their data or shape, so this is safe.
+  const feedWrappers = new WeakMap<Tensor, OrtTensor>();
   let lastMap: ReadonlyMap<string, Tensor> | null = null;
   let base: Record<string, OrtTensor> = {};
   const run: CompiledGraph['run'] = async (feeds, o) => {
@@ -61,7 +64,14 @@ export async function compileWithLiveWeights(
       lastMap = map;
     }
     const ortFeeds: Record<string, OrtTensor> = { ...base };
-    for (const [k, t] of Object.entries(feeds)) ortFeeds[k] = t.toOrt();
+    for (const [k, t] of Object.entries(feeds)) {
+      let w = feedWrappers.get(t);
+      if (w === undefined) {
+        w = t.toOrt();
+        feedWrappers.set(t, w);
+      }
+      ortFeeds[k] = w;
+    }
     let out: Awaited<ReturnType<typeof fn.session.run>>;
     try {
       out = o?.outputs ? await fn.session.run(ortFeeds, [...o.outputs]) : await fn.session.run(ortFeeds);
@@ -85,9 +95,10 @@ export async function compileWithLiveWeights(
 }
 
 /**
- * A {@link LocalLanguageModel} over a KV-cache decoder whose trained weights are graph inputs fed from live
- * tensors ({@link compileWithLiveWeights}), so the sampler always runs the current policy without rebuilding
- * or recompiling anything after an optimiser step.
+ * A {@link LocalLanguageModel} over the static-cache decode graph (`buildStaticCacheDecoder`: the KV cache
+ * stays in preallocated buffers ONNX Runtime reads in place, only the new keys/values come back) whose trained
+ * weights are graph inputs fed from live tensors ({@link compileWithLiveWeights}), so the sampler always runs
+ * the current policy without rebuilding or recompiling anything after an optimiser step.
  *
  * Why inputs: recompiling the inference session after each update costs a graph build, serialisation and a
  * session creation (milliseconds even for a tiny model; see bench/trainer.bench.ts), while feeding weights
@@ -107,10 +118,13 @@ export async function liveWeightsModel(
   weights: () => ReadonlyMap<string, Tensor>,
   options: { session?: SessionOptions; maxBatch?: number; id?: string } = {},
 ): Promise<LocalLanguageModel> {
-  const { g } = buildDecoderGraph(config, store, { kvCache: true });
-  const wrapped = await compileWithLiveWeights(g, weights, options.session);
+  const wrapped = await compileWithLiveWeights(
+    buildStaticCacheDecoder(config, store),
+    weights,
+    options.session,
+  );
   const id = options.id ?? 'policy';
-  return new LocalLanguageModel(new OnnxDecoderRunner(wrapped, config.vocabSize, id), tokenizer, {
+  return new LocalLanguageModel(new StaticCacheRunner(wrapped, config, id), tokenizer, {
     id,
     maxBatch: options.maxBatch,
     maxPositions: config.maxPositions,
@@ -118,9 +132,10 @@ export async function liveWeightsModel(
 }
 
 /**
- * A {@link LocalLanguageModel} over a KV-cache decoder with the given weights baked in as initializers (the
- * recompile strategy: rebuild it after each update). Used for frozen models (a reference policy) and as the
- * baseline the trainer's benchmark compares live weights against.
+ * A {@link LocalLanguageModel} over the static-cache decode graph with the given weights baked in as
+ * initializers (the recompile strategy: rebuild it after each update). Used for frozen models (a reference
+ * policy) and as the baseline the trainer's benchmark compares live weights against; it runs the same graph as
+ * {@link liveWeightsModel}, so both sample the same tokens from the same weights.
  *
  * @example
  * ```ts
@@ -134,10 +149,9 @@ export async function frozenModel(
   options: { session?: SessionOptions; maxBatch?: number; id?: string } = {},
 ): Promise<LocalLanguageModel> {
   const store = new ParameterStore({ tensors: weights });
-  const { g } = buildDecoderGraph(config, store, { kvCache: true });
-  const fn = await compile(g, options.session);
   const id = options.id ?? 'frozen';
-  return new LocalLanguageModel(new OnnxDecoderRunner(fn, config.vocabSize, id), tokenizer, {
+  const runner = await StaticCacheRunner.create(config, store, options.session, id);
+  return new LocalLanguageModel(runner, tokenizer, {
     id,
     maxBatch: options.maxBatch,
     maxPositions: config.maxPositions,

@@ -1,5 +1,6 @@
 import { buildDecoderGraph, CharTokenizer, gpt2Config, ParameterStore } from '@proj/models';
 import { Rng } from '@proj/runtime';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/close.js';
 import { bestOnlyAdvantages } from '../advantages/best-only.js';
@@ -15,7 +16,7 @@ import { policyLoss } from '../losses/policy.js';
 import { packSequences } from './batch.js';
 import { type AdvantageContext, estimateAdvantages } from './estimators.js';
 import { batchOutcomeStats } from './metrics.js';
-import { RLTrainer, type RLTrainerOptions } from './rl-trainer.js';
+import { RLTrainer, type RLTrainerOptions, trainerSession } from './rl-trainer.js';
 import { frozenModel } from './sampler.js';
 
 const tokenizer = CharTokenizer.create('0123456789+=');
@@ -68,6 +69,40 @@ describe('packSequences', () => {
     expect([...(b.lossMask.data as Float32Array)]).toEqual([0, 1, 1, 1, 0, 0]);
     expect(() => packSequences([{ prompt: [], completion: [1] }], 0)).toThrow(ShapeError);
     expect(() => packSequences([{ prompt: [1], completion: [] }], 0)).toThrow(/empty completion/);
+    expect(() => packSequences([{ prompt: [1], completion: [-2] }], 0)).toThrow(/row 0 token 1 is -2/);
+    expect(() => packSequences([{ prompt: [1.5], completion: [2] }], 0)).toThrow(ShapeError);
+    expect(() => packSequences([{ prompt: [1], completion: [2 ** 31] }], 0)).toThrow(ShapeError);
+    expect(() => packSequences([{ prompt: [1], completion: [2] }], -1)).toThrow(/padId/);
+  });
+
+  it('equals a BigInt-by-BigInt packing for any rows, ids up to 2^31 - 1 (property)', () => {
+    const id = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constantFrom(65_535, 65_536, 2 ** 31 - 1));
+    const row = fc.record({
+      prompt: fc.array(id, { minLength: 1, maxLength: 5 }),
+      completion: fc.array(id, { minLength: 1, maxLength: 5 }),
+    });
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 4 }), id, (rows, pad) => {
+        const b = packSequences(rows, pad);
+        const S = Math.max(...rows.map((r) => r.prompt.length + r.completion.length - 1));
+        const ids = new BigInt64Array(rows.length * S).fill(BigInt(pad));
+        const labels = new BigInt64Array(rows.length * S);
+        const mask = new Float32Array(rows.length * S);
+        rows.forEach((r, i) => {
+          const seq = [...r.prompt, ...r.completion];
+          for (let t = 0; t + 1 < seq.length; t++) {
+            ids[i * S + t] = BigInt(seq[t]);
+            labels[i * S + t] = BigInt(seq[t + 1]);
+            mask[i * S + t] = t >= r.prompt.length - 1 ? 1 : 0;
+          }
+        });
+        expect(b.inputIds.shape).toEqual([rows.length, S]);
+        expect(b.inputIds.data).toEqual(ids);
+        expect(b.labels.data).toEqual(labels);
+        expect(b.lossMask.data).toEqual(mask);
+      }),
+      { numRuns: 100, seed: 7 },
+    );
   });
 });
 
@@ -151,6 +186,21 @@ describe('batchOutcomeStats', () => {
         passK: [1],
       }),
     ).toThrow(InvalidValueError);
+  });
+});
+
+describe('trainerSession', () => {
+  it('turns intra-op spinning off unless the caller set it, keeping everything else', () => {
+    const key = 'session.intra_op.allow_spinning';
+    expect(trainerSession()).toEqual({ sessionConfig: { [key]: '0' } });
+    const mine = { intraOpNumThreads: 2, sessionConfig: { 'session.use_env_allocators': '1' } };
+    expect(trainerSession(mine)).toEqual({
+      intraOpNumThreads: 2,
+      sessionConfig: { 'session.use_env_allocators': '1', [key]: '0' },
+    });
+    expect(mine.sessionConfig).toEqual({ 'session.use_env_allocators': '1' }); // not mutated
+    const spinning = { sessionConfig: { [key]: '1' } };
+    expect(trainerSession(spinning)).toBe(spinning);
   });
 });
 
@@ -293,6 +343,29 @@ describe('RLTrainer', () => {
       }
     } finally {
       await t.dispose();
+    }
+  });
+
+  it('async verifiers score like sync ones; lastBatch read late describes the latest step', async () => {
+    const score = (text: string, t: Task) => (text === t.answer ? 1 : text.includes(t.answer) ? 0.5 : 0);
+    const sync = await trainer({ lr: 3e-2, reward: score });
+    const lazy = await trainer({ lr: 3e-2, reward: async (text, t) => ({ reward: score(text, t) }) });
+    try {
+      const a = [await sync.step(tasks(30)), await sync.step(tasks(31))];
+      const b = [await lazy.step(tasks(30)), await lazy.step(tasks(31))];
+      a.forEach((m, i) => {
+        expect(b[i].reward).toBe(m.reward);
+        expect(b[i].loss).toBeCloseTo(m.loss, 6);
+      });
+      const expected = tasks(31).flatMap((t) => Array.from({ length: 4 }, () => t.prompt));
+      for (const t of [sync, lazy]) {
+        expect(t.lastBatch.map((x) => x.task.prompt)).toEqual(expected);
+        t.lastBatch.forEach((x) => expect(x.reward).toBe(score(x.text, x.task)));
+      }
+      expect(lazy.lastBatch.map((x) => x.tokenIds)).toEqual(sync.lastBatch.map((x) => x.tokenIds));
+    } finally {
+      await sync.dispose();
+      await lazy.dispose();
     }
   });
 
