@@ -117,91 +117,96 @@ export async function runGeneration(
   let nextPos = rows.map((r) => r.req.promptIds.length);
   let cache: KvCache | null = null;
   let logitsRows: Float32Array[] = [];
-  {
-    throwIfAborted(signal);
-    const out = await env.runner.forward({
-      inputIds: new Tensor('int64', ids, [b0, maxPrompt]),
-      attentionMask: new Tensor('int64', mask, [b0, maxPrompt]),
-      positionIds: new Tensor('int64', pos, [b0, maxPrompt]),
-      cache: null,
-      capacity: maxPrompt + maxNew,
-    });
-    cache = out.cache;
-    logitsRows = lastPositionRows(out.logits);
-  }
-
-  for (let step = 0; step < maxNew; step++) {
-    throwIfAborted(signal);
-    // Logits processors see the raw logits of all live rows at once.
-    if (options.logitsProcessors?.length) {
-      const flat = new Float32Array(live.length * vocab);
-      logitsRows.forEach((r, i) => flat.set(r, i * vocab));
-      const ctx: LogitsContext = {
-        step,
-        vocabSize: vocab,
-        rows: live.map((i) => ({
-          prompt: rows[i].req.prompt,
-          sample: rows[i].req.sample,
-          generated: rows[i].tokens,
-        })),
-      };
-      for (const p of options.logitsProcessors) await p.process(flat, ctx);
-      logitsRows = live.map((_, i) => flat.subarray(i * vocab, (i + 1) * vocab));
+  try {
+    {
+      throwIfAborted(signal);
+      const out = await env.runner.forward({
+        inputIds: new Tensor('int64', ids, [b0, maxPrompt]),
+        attentionMask: new Tensor('int64', mask, [b0, maxPrompt]),
+        positionIds: new Tensor('int64', pos, [b0, maxPrompt]),
+        cache: null,
+        capacity: maxPrompt + maxNew,
+      });
+      cache = out.cache;
+      logitsRows = lastPositionRows(out.logits);
     }
-    const stillLive: number[] = [];
-    const keepIdx: number[] = [];
-    const nextTokens: number[] = [];
-    live.forEach((ri, i) => {
-      const row = rows[ri];
-      const { token, logprob } = sampleToken(logitsRows[i], params, row.rng, scratch);
-      if (stopIds.has(token)) {
-        row.finish = 'stop';
-        return;
+
+    for (let step = 0; step < maxNew; step++) {
+      throwIfAborted(signal);
+      // Logits processors see the raw logits of all live rows at once.
+      if (options.logitsProcessors?.length) {
+        const flat = new Float32Array(live.length * vocab);
+        logitsRows.forEach((r, i) => flat.set(r, i * vocab));
+        const ctx: LogitsContext = {
+          step,
+          vocabSize: vocab,
+          rows: live.map((i) => ({
+            prompt: rows[i].req.prompt,
+            sample: rows[i].req.sample,
+            generated: rows[i].tokens,
+          })),
+        };
+        for (const p of options.logitsProcessors) await p.process(flat, ctx);
+        logitsRows = live.map((_, i) => flat.subarray(i * vocab, (i + 1) * vocab));
       }
-      row.tokens.push(token);
-      row.logprobs.push(logprob);
-      if (stops.length) {
-        if (firstStop(env.decode(row.tokens), stops) >= 0) {
+      const stillLive: number[] = [];
+      const keepIdx: number[] = [];
+      const nextTokens: number[] = [];
+      live.forEach((ri, i) => {
+        const row = rows[ri];
+        const { token, logprob } = sampleToken(logitsRows[i], params, row.rng, scratch);
+        if (stopIds.has(token)) {
           row.finish = 'stop';
           return;
         }
-      }
-      if (row.tokens.length >= maxNew) {
-        row.finish = 'length';
-        return;
-      }
-      stillLive.push(ri);
-      keepIdx.push(i);
-      nextTokens.push(token);
-    });
-    if (stillLive.length === 0) break;
-    if (keepIdx.length !== live.length) cache = env.runner.selectRows(cache!, keepIdx);
-    maskRows = keepIdx.map((i) => maskRows[i]);
-    nextPos = keepIdx.map((i) => nextPos[i]);
-    live = stillLive;
-    // Decode step: one new token per live row.
-    const b = live.length;
-    const total = maskRows[0].length + 1;
-    const stepMask = new BigInt64Array(b * total);
-    const stepIds = new BigInt64Array(b);
-    const stepPos = new BigInt64Array(b);
-    maskRows = maskRows.map((m, i) => {
-      const nm = stepMask.subarray(i * total, (i + 1) * total);
-      nm.set(m);
-      nm[total - 1] = 1n;
-      stepIds[i] = BigInt(nextTokens[i]);
-      stepPos[i] = BigInt(nextPos[i]);
-      nextPos[i]++;
-      return nm;
-    });
-    const out = await env.runner.forward({
-      inputIds: new Tensor('int64', stepIds, [b, 1]),
-      attentionMask: new Tensor('int64', stepMask, [b, total]),
-      positionIds: new Tensor('int64', stepPos, [b, 1]),
-      cache,
-    });
-    cache = out.cache;
-    logitsRows = lastPositionRows(out.logits);
+        row.tokens.push(token);
+        row.logprobs.push(logprob);
+        if (stops.length) {
+          if (firstStop(env.decode(row.tokens), stops) >= 0) {
+            row.finish = 'stop';
+            return;
+          }
+        }
+        if (row.tokens.length >= maxNew) {
+          row.finish = 'length';
+          return;
+        }
+        stillLive.push(ri);
+        keepIdx.push(i);
+        nextTokens.push(token);
+      });
+      if (stillLive.length === 0) break;
+      if (keepIdx.length !== live.length) cache = env.runner.selectRows(cache!, keepIdx);
+      maskRows = keepIdx.map((i) => maskRows[i]);
+      nextPos = keepIdx.map((i) => nextPos[i]);
+      live = stillLive;
+      // Decode step: one new token per live row.
+      const b = live.length;
+      const total = maskRows[0].length + 1;
+      const stepMask = new BigInt64Array(b * total);
+      const stepIds = new BigInt64Array(b);
+      const stepPos = new BigInt64Array(b);
+      maskRows = maskRows.map((m, i) => {
+        const nm = stepMask.subarray(i * total, (i + 1) * total);
+        nm.set(m);
+        nm[total - 1] = 1n;
+        stepIds[i] = BigInt(nextTokens[i]);
+        stepPos[i] = BigInt(nextPos[i]);
+        nextPos[i]++;
+        return nm;
+      });
+      const out = await env.runner.forward({
+        inputIds: new Tensor('int64', stepIds, [b, 1]),
+        attentionMask: new Tensor('int64', stepMask, [b, total]),
+        positionIds: new Tensor('int64', stepPos, [b, 1]),
+        cache,
+      });
+      cache = out.cache;
+      logitsRows = lastPositionRows(out.logits);
+    }
+  } finally {
+    // Let the runner recycle the cache's buffers for the next call.
+    if (cache) env.runner.release?.(cache);
   }
   return rows.map((r) => ({
     // Token ids keep everything sampled (including the tokens of a stop string); the text ends before it.

@@ -37,6 +37,11 @@ export interface DecoderRunner {
   }>;
   /** Keep only the given batch rows of a cache (after some sequences finished). */
   selectRows(cache: KvCache, rows: readonly number[]): KvCache;
+  /**
+   * The caller is done with `cache` (generation ended): a runner may recycle its buffers for the next call.
+   * Optional; using `cache` afterwards is an error.
+   */
+  release?(cache: KvCache): void;
   /** Release the ONNX Runtime session(s). */
   dispose(): Promise<void>;
 }

@@ -79,6 +79,26 @@ export function sampleToken(
   const inv = 1 / p.temperature;
   const probs = scratch.probs;
   const order = scratch.order;
+  if (!(p.topK > 0 && p.topK < v) && p.topP >= 1) {
+    // Plain sampling from the whole vocabulary: one pass for the weights, one inverse-CDF scan (the same token and
+    // log-probability as the general path below, without its candidate bookkeeping).
+    let z = 0;
+    for (let i = 0; i < v; i++) {
+      const e = Math.exp((logits[i] - max) * inv);
+      probs[i] = e;
+      z += e;
+    }
+    let u = rng.uniform() * z;
+    let chosen = v - 1;
+    for (let i = 0; i < v; i++) {
+      u -= probs[i];
+      if (u < 0) {
+        chosen = i;
+        break;
+      }
+    }
+    return { token: chosen, logprob: Math.log(probs[chosen] / z) };
+  }
   // Candidate set: all tokens, or the top-k, kept in `order[0..n)`.
   let n = v;
   for (let i = 0; i < v; i++) {

@@ -331,14 +331,37 @@ export class StaticCacheRunner implements DecoderRunner {
     return this.fn.dispose();
   }
 
+  /** Buffers of finished generations, by element count, reused by the next allocation of that size. */
+  private readonly pool = new Map<number, { buffers: Float32Array[]; bias: Float32Array }[]>();
+
+  /**
+   * Recycle a finished cache's buffers (generation calls this when it ends). Stale values left in them are
+   * finite and always masked by the -1e9 bias, so they need no clearing.
+   */
+  release(cache: KvCache): void {
+    const state = this.states.get(cache);
+    if (!state || state.current !== cache) return;
+    this.states.delete(cache);
+    state.current = null;
+    const size = state.buffers[0].length;
+    const free = this.pool.get(size) ?? [];
+    if (free.length < 4) free.push({ buffers: state.buffers, bias: state.bias });
+    this.pool.set(size, free);
+  }
+
   private allocate(rows: number, capacity: number): CacheState {
     const size = rows * this.kvHeads * capacity * this.headDim;
+    const reused = this.pool.get(size)?.pop();
+    if (reused && reused.bias.length === rows * capacity) reused.bias.fill(NEG);
     const state: CacheState = {
-      buffers: Array.from({ length: 2 * this.layers }, () => new Float32Array(size)),
+      buffers: reused?.buffers ?? Array.from({ length: 2 * this.layers }, () => new Float32Array(size)),
       capacity,
       rows,
       length: 0,
-      bias: new Float32Array(rows * capacity).fill(NEG),
+      bias:
+        reused && reused.bias.length === rows * capacity
+          ? reused.bias
+          : new Float32Array(rows * capacity).fill(NEG),
       views: [],
       biasView: Tensor.zeros([0]),
       current: null,
