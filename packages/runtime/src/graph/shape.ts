@@ -94,11 +94,6 @@ export function dimsEqual(a: Dim, b: Dim): boolean {
   return a === b || mulDims([a]) === mulDims([b]);
 }
 
-/** Whether two shapes are known to be equal. */
-export function shapesEqual(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => dimsEqual(d, b[i]));
-}
-
 /**
  * Numpy-style broadcast of several shapes. A symbolic dim against a number other than 1 takes the number
  * (the run time checks it); two different symbols keep the first.

@@ -1,5 +1,5 @@
 import { type DType, isFloatDType } from '../../tensor/dtype.js';
-import { Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { GraphBuildError } from '../errors.js';
 import type { Graph } from '../graph.js';
 import { fmtShape } from '../shape.js';
@@ -79,9 +79,4 @@ export function constantOf(v: Value): Tensor | undefined {
 export function constInts(v: Value): number[] | undefined {
   const t = constantOf(v);
   return t ? t.toNumbers() : undefined;
-}
-
-/** Build a float scalar tensor of a dtype (for initial values in attributes). */
-export function scalarTensor(value: number, dtype: DType): Tensor {
-  return Tensor.scalar(value, dtype);
 }
