@@ -12,6 +12,7 @@ export function projectConfig(name: string) {
       testTimeout: 120_000,
       hookTimeout: 120_000,
       pool: 'forks',
+      setupFiles: [new URL('./vitest.setup.ts', import.meta.url).pathname],
     },
   });
 }

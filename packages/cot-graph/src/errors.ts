@@ -23,6 +23,7 @@ export interface GraphIssue {
  * ```
  */
 export class GraphError extends Error {
+  /** Always `'GraphError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'GraphError';
   /** Every problem found. */
   readonly issues: GraphIssue[];
@@ -42,6 +43,7 @@ export class GraphError extends Error {
  * ```
  */
 export class GraphJsonError extends Error {
+  /** Always `'GraphJsonError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'GraphJsonError';
   /** JSON path of the offending value. */
   readonly path: string;
@@ -62,6 +64,7 @@ export class GraphJsonError extends Error {
  * ```
  */
 export class DotSyntaxError extends Error {
+  /** Always `'DotSyntaxError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'DotSyntaxError';
   /** 1-based line of the problem. */
   readonly line: number;
@@ -92,6 +95,7 @@ export class DotSyntaxError extends Error {
  * ```
  */
 export class ExtractionError extends Error {
+  /** Always `'ExtractionError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'ExtractionError';
   /** Why each attempt failed. */
   readonly attempts: string[];
@@ -111,6 +115,7 @@ export class ExtractionError extends Error {
  * ```
  */
 export class LabellerError extends Error {
+  /** Always `'LabellerError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'LabellerError';
 }
 
@@ -124,6 +129,7 @@ export class LabellerError extends Error {
  * ```
  */
 export class CotInputError extends Error {
+  /** Always `'CotInputError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'CotInputError';
 }
 
@@ -136,6 +142,7 @@ export class CotInputError extends Error {
  * ```
  */
 export class JsonlError extends Error {
+  /** Always `'JsonlError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'JsonlError';
   /** 1-based line of the offending record. */
   readonly line: number;

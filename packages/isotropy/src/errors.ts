@@ -13,6 +13,7 @@
  * ```
  */
 export class ResponseInputError extends Error {
+  /** Always `'ResponseInputError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'ResponseInputError';
 }
 
@@ -25,6 +26,7 @@ export class ResponseInputError extends Error {
  * ```
  */
 export class StatsInputError extends Error {
+  /** Always `'StatsInputError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'StatsInputError';
 }
 
@@ -37,6 +39,7 @@ export class StatsInputError extends Error {
  * ```
  */
 export class JsonlError extends Error {
+  /** Always `'JsonlError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'JsonlError';
   /** 1-based line number of the offending record, in the file or string given. */
   readonly line: number;
@@ -60,6 +63,7 @@ export class JsonlError extends Error {
  * ```
  */
 export class EvaluationError extends Error {
+  /** Always `'EvaluationError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'EvaluationError';
 }
 
@@ -74,6 +78,7 @@ export class EvaluationError extends Error {
  * ```
  */
 export class TrustScorerError extends Error {
+  /** Always `'TrustScorerError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'TrustScorerError';
 }
 
@@ -88,6 +93,7 @@ export class TrustScorerError extends Error {
  * ```
  */
 export class EntailmentError extends Error {
+  /** Always `'EntailmentError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'EntailmentError';
   /** The unreadable replies of an LLM judge, when that was the problem. */
   readonly replies: readonly string[];
@@ -111,5 +117,6 @@ export class EntailmentError extends Error {
  * ```
  */
 export class AbortError extends Error {
+  /** Always `'AbortError'`, as in fetch and other Web APIs, so `e.name === 'AbortError'` checks match. */
   override name = 'AbortError';
 }

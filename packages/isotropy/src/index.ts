@@ -151,6 +151,7 @@ export {
 } from './stats/bootstrap.js';
 export { type LinearFit, linearRegression, rSquared } from './stats/ols.js';
 export { averageRanks, spearman } from './stats/rank.js';
+export type { Numbers } from './stats/validate.js';
 export {
   DEFAULT_EXCERPT_TEMPLATE,
   DEFAULT_MAX_ANSWER_CHARS,

@@ -5,7 +5,9 @@ export type DotAttributes = Record<string, string>;
 
 /** A node: its effective attributes (defaults in scope at creation, then its own lists) and where it first appears. */
 export interface DotNode {
+  /** The node ID, unquoted (ports such as `a:n` are dropped). */
   id: string;
+  /** Effective attributes: the `node [...]` defaults in scope when first mentioned, then its own lists. */
   attributes: DotAttributes;
   /** Names of attributes whose value was an HTML string (`label=<<b>x</b>>`). */
   htmlAttributes: string[];
@@ -15,37 +17,53 @@ export interface DotNode {
 
 /** One edge `from -> to` (chains and subgraph endpoints are expanded into single edges). */
 export interface DotEdge {
+  /** ID of the tail node. */
   from: string;
+  /** ID of the head node. */
   to: string;
+  /** Effective attributes: the `edge [...]` defaults in scope, then the statement's own lists. */
   attributes: DotAttributes;
+  /** 1-based line where the edge statement starts. */
   line: number;
 }
 
 /** A subgraph or anonymous `{ ... }` block and the node ids mentioned inside it (nested blocks included). */
 export interface DotSubgraph {
+  /** The subgraph's ID (`subgraph cluster_0 {`), or null for an anonymous block. */
   id: string | null;
+  /** IDs of the nodes mentioned inside, nested blocks included, each once, in order of mention. */
   nodes: string[];
+  /** Graph attributes set inside the block (`label=...`, `graph [...]`), not inherited from outside. */
   attributes: DotAttributes;
+  /** 1-based line of the block's opening `{`. */
   line: number;
 }
 
 /** Something the parser tolerated but a strict Graphviz might not have. */
 export interface DotWarning {
+  /** 1-based line the warning is about. */
   line: number;
+  /** What was tolerated, e.g. `ignored text before the graph header`. */
   message: string;
 }
 
 /** A parsed DOT graph. */
 export interface DotDocument {
+  /** Whether the header began with `strict` (Graphviz then merges duplicate edges; the parser keeps them). */
   strict: boolean;
+  /** True for `digraph`, false for `graph`. */
   directed: boolean;
+  /** The graph's ID after the header keyword, or null when it has none. */
   id: string | null;
   /** Graph attributes set at the top level (`rankdir=TB`, `graph [...]`). */
   attributes: DotAttributes;
   /** Nodes in order of first mention. */
   nodes: DotNode[];
+  /** Edges in source order, chains and subgraph endpoints expanded into single edges. */
   edges: DotEdge[];
+  /** Subgraphs and anonymous blocks, in the order they close (inner blocks before the block around them). */
   subgraphs: DotSubgraph[];
+  /** What the parser tolerated, in the order met. */
   warnings: DotWarning[];
 }
 

@@ -11,6 +11,7 @@ import { type DotAttributes, type DotDocument, parseDot } from './parser.js';
 
 /** A reasoning graph read from DOT, with what had to be guessed or dropped. */
 export interface DotGraphResult {
+  /** The reasoning graph, not yet validated (call `graph.validate()`). */
   graph: ReasoningGraph;
   /** Human-readable notes: guessed kinds, uncoloured nodes, dropped self-loops and duplicate edges, parser warnings. */
   warnings: string[];

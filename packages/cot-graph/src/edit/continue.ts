@@ -31,6 +31,7 @@ export const chatPrefillTemplate: ContinuationTemplate = (problem, prefix) => [
 
 /** Result of {@link continueFromPrefix}. */
 export interface Continuations {
+  /** The prompt the model was given: the template applied to the problem and the prefix. */
   prompt: Prompt;
   /** The generated continuations. */
   continuations: string[];

@@ -4,8 +4,11 @@ import { splitSentences } from '../text/segment.js';
 
 /** A trace with hand labels of which text belongs to failed (abandoned) steps. */
 export interface LabelledTrace {
+  /** The id given to {@link parseLabelledTrace} (e.g. the file name); `''` by default. */
   id: string;
+  /** The `# problem:` header value, or `''` when there is none. */
   problem: string;
+  /** The `# answer:` header value, or null when there is none. */
   answer: string | null;
   /** The trace with the markers removed. */
   trace: string;
@@ -67,21 +70,27 @@ export function parseLabelledTrace(markup: string, id = ''): LabelledTrace {
   return { id, problem: header.problem ?? '', answer: header.answer ?? null, trace, failed };
 }
 
-/** True/false positives and negatives with the derived rates. */
+/** True positives, false positives and false negatives (sentences or characters), with the derived rates. */
 export interface PrecisionRecall {
+  /** Units marked failed in both the prediction and the gold labels. */
   tp: number;
+  /** Units marked failed in the prediction only. */
   fp: number;
+  /** Units marked failed in the gold labels only. */
   fn: number;
   /** tp / (tp + fp); 1 when nothing was predicted (no false alarms). */
   precision: number;
   /** tp / (tp + fn); 1 when there was nothing to find. */
   recall: number;
+  /** Harmonic mean of precision and recall, in [0, 1]; 0 when both are 0. */
   f1: number;
 }
 
 /** Failed-marking agreement, by sentence and by character. */
 export interface FailedMarkingScore {
+  /** Per sentence: a sentence is failed when more than half of its non-space characters are covered. */
   sentences: PrecisionRecall;
+  /** Per non-space character of the trace. */
   characters: PrecisionRecall;
 }
 

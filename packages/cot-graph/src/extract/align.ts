@@ -52,6 +52,7 @@ function findPrefix(hay: string, needle: string, from: number, minWords: number)
 
 /** Result of {@link alignNodesToTrace}. */
 export interface Alignment {
+  /** A copy of the input graph whose located nodes carry spans in the trace (the input is left unchanged). */
   graph: ReasoningGraph;
   /** Nodes that could not be located, and nodes found out of order. */
   warnings: string[];

@@ -59,9 +59,13 @@ export type RejectionSignal =
 
 /** How the extractor read one step (for explanations and debugging). */
 export interface StepAnnotation {
+  /** The step's node id in the graph (`s1`, `s2`, ... in trace order). */
   id: string;
+  /** Character offset in the trace where the step starts (UTF-16 code units, inclusive). */
   start: number;
+  /** Character offset in the trace where the step ends (exclusive). */
   end: number;
+  /** Id of the node the step branches from: `'problem'` or an earlier step. */
   parent: string;
   /** Opens a tentative attempt. */
   opener: boolean;
@@ -89,6 +93,7 @@ export interface StepAnnotation {
 
 /** Result of {@link extractHeuristicGraph}. */
 export interface HeuristicResult extends ExtractionResult {
+  /** How each step was read (cues, rejection, parent), in trace order. */
   steps: StepAnnotation[];
 }
 
@@ -776,6 +781,16 @@ export function extractHeuristicGraph(trace: string, options: HeuristicOptions =
 export class HeuristicExtractor implements GraphExtractor {
   constructor(private readonly options: HeuristicOptions & { embedder?: Embedder } = {}) {}
 
+  /**
+   * Extract the graph of one trace; `options.problem` overrides the constructor's `problem`.
+   *
+   * @throws {CotInputError} when `trace` is not a string, options are out of range, or the embedder returns
+   *   the wrong number of vectors.
+   * @example
+   * ```ts
+   * const { graph, steps } = await new HeuristicExtractor().extract(trace, { problem: 'Solve 2x = 6.' });
+   * ```
+   */
   async extract(trace: string, options: ExtractOptions = {}): Promise<HeuristicResult> {
     const { embedder, ...rest } = this.options;
     const opts: HeuristicOptions = { ...rest, problem: options.problem ?? rest.problem };

@@ -64,6 +64,10 @@ export class LlmExtractor implements GraphExtractor {
    * Extract the graph of one trace.
    *
    * @throws {ExtractionError} when no answer in `maxAttempts` calls gives a valid graph; `attempts` lists why.
+   * @example
+   * ```ts
+   * const { graph, warnings } = await new LlmExtractor({ model }).extract(trace, { problem });
+   * ```
    */
   async extract(trace: string, options: ExtractOptions = {}): Promise<LlmExtractionResult> {
     if (typeof trace !== 'string' || trace.trim() === '') {

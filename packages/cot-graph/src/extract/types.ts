@@ -2,6 +2,7 @@ import type { ReasoningGraph } from '../graph/graph.js';
 
 /** What every extractor returns. */
 export interface ExtractionResult {
+  /** The reasoning graph of the trace, with each step's status and (where found) its span in the trace. */
   graph: ReasoningGraph;
   /** Notes on what was guessed or repaired (empty when nothing was). */
   warnings: string[];
@@ -26,5 +27,11 @@ export interface ExtractOptions {
  * ```
  */
 export interface GraphExtractor {
+  /**
+   * Build the reasoning graph of one trace.
+   *
+   * @param trace the chain-of-thought text, as the model wrote it.
+   * @param options the problem statement (the root's text) and a cancellation signal.
+   */
   extract(trace: string, options?: ExtractOptions): Promise<ExtractionResult>;
 }

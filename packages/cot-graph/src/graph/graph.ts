@@ -8,7 +8,9 @@ export type NodeKind = 'problem' | 'step' | 'answer';
 
 /** Half-open character range `[start, end)` of a node's text inside the trace it was extracted from. */
 export interface TextSpan {
+  /** Offset of the first character, in UTF-16 code units (inclusive). */
   readonly start: number;
+  /** Offset just past the last character (exclusive); `end - start` is the length. */
   readonly end: number;
 }
 
@@ -18,7 +20,9 @@ export interface ReasoningNode {
   readonly id: string;
   /** What the step says: the trace excerpt (heuristic extractor) or the model's label (LLM extractor). */
   readonly text: string;
+  /** `successful` on a kept line of reasoning, `failed` in an abandoned attempt (only steps can fail). */
   readonly status: NodeStatus;
+  /** The node's role: the `problem` root, a `step`, or the `answer` sink. */
   readonly kind: NodeKind;
   /** Where the step sits in the trace, or null when it could not be located (or is not in the trace). */
   readonly span: TextSpan | null;
@@ -26,22 +30,31 @@ export interface ReasoningNode {
 
 /** `from -> to`: step `to` uses information from step `from`. */
 export interface ReasoningEdge {
+  /** Id of the step whose information is used. */
   readonly from: string;
+  /** Id of the step that uses it. */
   readonly to: string;
 }
 
 /** The JSON form of a graph ({@link ReasoningGraph.toJSON}). Node order is trace order. */
 export interface ReasoningGraphJSON {
+  /** Always `'cot-graph'`: marks the file's kind for readers. */
   format: 'cot-graph';
+  /** Schema version of this format, currently 1. */
   version: 1;
+  /** Every node, in trace order. */
   nodes: ReasoningNode[];
+  /** Every edge, in the graph's order. */
   edges: ReasoningEdge[];
 }
 
 /** Result of {@link ReasoningGraph.validate}: errors make a graph unusable for metrics; warnings do not. */
 export interface GraphValidation {
+  /** True when there are no errors (warnings allowed). */
   valid: boolean;
+  /** Broken rules that make metrics meaningless (one root, one answer sink, acyclic, reachable, spans...). */
   errors: GraphIssue[];
+  /** Oddities that metrics tolerate: successful dead ends, successful nodes with a failed parent. */
   warnings: GraphIssue[];
 }
 
@@ -75,7 +88,9 @@ function listIds(ids: readonly string[], max = 6): string {
  * ```
  */
 export class ReasoningGraph {
+  /** The nodes (frozen copies), in trace order. */
   readonly nodes: readonly ReasoningNode[];
+  /** The edges (frozen copies), in the order given. */
   readonly edges: readonly ReasoningEdge[];
   private readonly byId = new Map<string, ReasoningNode>();
   private readonly index = new Map<string, number>();
@@ -190,6 +205,12 @@ export class ReasoningGraph {
    * must be the sink: failed branches end in dead ends, every other path ends at the answer); a cycle; nodes not
    * reachable from the root; a failed problem or answer; a malformed span. Warnings: successful steps that lead
    * nowhere, successful nodes below a failed one (a failed branch should be a failed subtree).
+   *
+   * @example
+   * ```ts
+   * const { valid, errors } = graph.validate();
+   * if (!valid) console.error(errors.map((e) => e.message).join('\n'));
+   * ```
    */
   validate(): GraphValidation {
     const errors: GraphIssue[] = [];
@@ -368,7 +389,14 @@ export class ReasoningGraph {
     return this.reachableFrom(id);
   }
 
-  /** The JSON form: `{ format: 'cot-graph', version: 1, nodes, edges }`. */
+  /**
+   * The JSON form: `{ format: 'cot-graph', version: 1, nodes, edges }`.
+   *
+   * @example
+   * ```ts
+   * const text = JSON.stringify(graph); // calls toJSON
+   * ```
+   */
   toJSON(): ReasoningGraphJSON {
     return {
       format: 'cot-graph',
@@ -389,6 +417,11 @@ export class ReasoningGraph {
    *
    * @throws {GraphJsonError} naming the path of the first bad value.
    * @throws {GraphError} when the nodes and edges do not form a graph (duplicate ids, unknown endpoints).
+   * @example
+   * ```ts
+   * const copy = ReasoningGraph.fromJSON(JSON.stringify(graph));
+   * copy.validate().valid; // as for graph
+   * ```
    */
   static fromJSON(value: unknown): ReasoningGraph {
     let v = value;

@@ -8,7 +8,9 @@ export interface TraceRecord {
   id: string;
   /** 1-based line in the file. */
   line: number;
+  /** The chain-of-thought text, from the `trace`, `cot` or `reasoning` field. */
   trace: string;
+  /** The problem statement (`problem` field), when given; also the default group. */
   problem?: string;
   /** Whether the trace's final answer was right (needed for evaluation). */
   correct?: boolean;

@@ -9,14 +9,17 @@ import { branchCount, type FsfOptions, failedStepFraction, firstFailure } from '
 
 /** Every per-trace metric. */
 export interface TraceMetrics {
+  /** Trace length in UTF-16 code units (`string.length`). */
   characters: number;
   /** Null without a tokenizer. */
   tokens: number | null;
+  /** Share of chunk characters in review chunks, in [0, 1] (see {@link reviewRatio}). */
   reviewRatio: number;
   /** Failed-Step Fraction (see {@link failedStepFraction} for the convention). */
   fsf: number;
   /** `step` nodes. */
   steps: number;
+  /** `step` nodes marked failed. */
   failedSteps: number;
   /** Failed branches. */
   branches: number;
@@ -28,6 +31,7 @@ export interface TraceMetrics {
 
 /** Options of {@link analyzeTraceSync}. */
 export interface AnalyzeSyncOptions extends HeuristicOptions, FsfOptions {
+  /** Counts `tokens` (default: none, so `tokens` is null). */
   tokenizer?: TokenCounter;
 }
 
@@ -75,7 +79,14 @@ export function metricsFromGraph(
 export function analyzeTraceSync(
   trace: string,
   options: AnalyzeSyncOptions = {},
-): { metrics: TraceMetrics; graph: ReasoningGraph; warnings: string[] } {
+): {
+  /** Every per-trace metric. */
+  metrics: TraceMetrics;
+  /** The extracted reasoning graph the structure metrics were computed on. */
+  graph: ReasoningGraph;
+  /** The extractor's notes on what it guessed or repaired. */
+  warnings: string[];
+} {
   const { graph, warnings } = extractHeuristicGraph(trace, options);
   const chunks = segmentTrace(trace, options.segment);
   const labels = new HeuristicChunkLabeller().labelSync(chunks, { problem: options.problem });
@@ -84,12 +95,15 @@ export function analyzeTraceSync(
 
 /** Options of {@link analyzeTrace}. */
 export interface AnalyzeOptions extends FsfOptions {
+  /** The problem statement: the root's text, and restating it counts as review. */
   problem?: string;
   /** Default: the heuristic extractor. */
   extractor?: GraphExtractor;
   /** Default: the heuristic labeller. */
   labeller?: ChunkLabeller;
+  /** Counts `tokens` (default: none, so `tokens` is null). */
   tokenizer?: TokenCounter;
+  /** Cancels the extractor's and the labeller's model calls. */
   signal?: AbortSignal;
 }
 
@@ -104,7 +118,14 @@ export interface AnalyzeOptions extends FsfOptions {
 export async function analyzeTrace(
   trace: string,
   options: AnalyzeOptions = {},
-): Promise<{ metrics: TraceMetrics; graph: ReasoningGraph; warnings: string[] }> {
+): Promise<{
+  /** Every per-trace metric. */
+  metrics: TraceMetrics;
+  /** The extracted reasoning graph the structure metrics were computed on. */
+  graph: ReasoningGraph;
+  /** The extractor's notes on what it guessed or repaired. */
+  warnings: string[];
+}> {
   if (!options.extractor && !options.labeller) return analyzeTraceSync(trace, options);
   const extracted = options.extractor
     ? await options.extractor.extract(trace, { problem: options.problem, signal: options.signal })
@@ -123,23 +144,40 @@ export async function analyzeTrace(
 
 /** Mean, median, min and max of one metric. */
 export interface MetricSummary {
+  /** Arithmetic mean over the traces that have the metric. */
   mean: number;
+  /** Middle value (mean of the two middle values for an even count). */
   median: number;
+  /** Smallest value. */
   min: number;
+  /** Largest value. */
   max: number;
 }
 
 /** Summary of a batch ({@link summarizeMetrics}). */
 export interface BatchSummary {
+  /** Traces in the batch. */
   count: number;
+  /**
+   * Summary per metric name (a {@link TraceMetrics} key; null values skipped); a metric null on every
+   * trace (e.g. `tokens` without a tokenizer) is absent.
+   */
   metrics: Record<string, MetricSummary>;
   /** Present when every row has `correct`: per-class means and the AUROC of each metric for predicting an
    * incorrect answer (higher metric = more likely wrong; 0.5 = no signal). */
   byCorrectness?: {
+    /** Traces with a right answer. */
     correct: number;
+    /** Traces with a wrong answer. */
     incorrect: number;
+    /** Mean of each metric over the right traces (empty when there are none). */
     meanCorrect: Record<string, number>;
+    /** Mean of each metric over the wrong traces (empty when there are none). */
     meanIncorrect: Record<string, number>;
+    /**
+     * AUROC of characters, tokens, reviewRatio, fsf and branches for predicting a wrong answer; null when one
+     * class is empty.
+     */
     aurocIncorrect: Record<string, number | null>;
   };
 }

@@ -6,7 +6,15 @@ import { CotInputError } from '../errors.js';
  */
 export type TokenCounter =
   | ((text: string) => number)
-  | { encode(text: string): ArrayLike<number> | { ids: ArrayLike<number> } };
+  | {
+      /** Tokenize `text`: the token ids, or an encoding object holding them. */
+      encode(text: string):
+        | ArrayLike<number>
+        | {
+            /** The token ids; only their count is used. */
+            ids: ArrayLike<number>;
+          };
+    };
 
 /** Length of a trace. */
 export interface TraceLength {

@@ -11,6 +11,7 @@ export type ChunkLabel = 'progress' | 'review';
 export interface LabelOptions {
   /** The problem statement: restating it counts as review. */
   problem?: string;
+  /** Cancels the labeller's model calls (LLM labellers). */
   signal?: AbortSignal;
 }
 
@@ -24,6 +25,7 @@ export interface LabelOptions {
  * ```
  */
 export interface ChunkLabeller {
+  /** Label every chunk of one trace, in order: one label per chunk. */
   label(chunks: readonly Chunk[], options?: LabelOptions): Promise<ChunkLabel[]>;
 }
 
@@ -74,6 +76,7 @@ export class HeuristicChunkLabeller implements ChunkLabeller {
     });
   }
 
+  /** {@link labelSync}, as a promise, for the {@link ChunkLabeller} interface. */
   async label(chunks: readonly Chunk[], options: LabelOptions = {}): Promise<ChunkLabel[]> {
     return this.labelSync(chunks, options);
   }
@@ -95,6 +98,7 @@ Answer with exactly one word: PROGRESS or REVIEW.`;
 
 /** Options of {@link LlmChunkLabeller}. */
 export interface LlmLabellerOptions {
+  /** The judge model (local or remote); asked greedily by default. */
   model: LanguageModel;
   /** Chunks of context shown on each side. Default 5 (the paper's setting). */
   context?: number;
@@ -184,6 +188,15 @@ export class LlmChunkLabeller implements ChunkLabeller {
     }
   }
 
+  /**
+   * Label every chunk with model calls, in batches, retrying unreadable answers.
+   *
+   * @throws {LabellerError} when some chunk has no readable label after `maxAttempts` tries.
+   * @example
+   * ```ts
+   * const labels = await new LlmChunkLabeller({ model }).label(segmentTrace(trace), { problem });
+   * ```
+   */
   async label(chunks: readonly Chunk[], options: LabelOptions = {}): Promise<ChunkLabel[]> {
     const labels: (ChunkLabel | null)[] = chunks.map(() => null);
     const lastAnswers: string[] = chunks.map(() => '');
@@ -242,8 +255,11 @@ export function reviewRatio(
 
 /** Chunks, labels and the ratio for one trace. */
 export interface ReviewAnalysis {
+  /** Share of chunk characters in review chunks, in [0, 1]. */
   ratio: number;
+  /** The trace's chunks, in order. */
   chunks: Chunk[];
+  /** One label per chunk. */
   labels: ChunkLabel[];
 }
 

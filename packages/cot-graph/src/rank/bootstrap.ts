@@ -3,8 +3,11 @@ import { CotInputError } from '../errors.js';
 
 /** A point estimate with a two-sided confidence interval. */
 export interface Interval {
+  /** The statistic on the full sample (here: the mean). */
   estimate: number;
+  /** The (1 - confidence) / 2 quantile of the bootstrap distribution. */
   lower: number;
+  /** The (1 + confidence) / 2 quantile of the bootstrap distribution. */
   upper: number;
 }
 
@@ -59,7 +62,12 @@ function check(opts: BootstrapOptions): Required<BootstrapOptions> {
 export function pairedBootstrap(
   columns: readonly (readonly number[])[],
   options: BootstrapOptions & { pairs?: readonly (readonly [number, number])[] } = {},
-): { columns: Interval[]; differences: Interval[] } {
+): {
+  /** One interval of the mean per column, in column order. */
+  columns: Interval[];
+  /** One interval of mean(a) - mean(b) per requested pair `[a, b]`, in pair order. */
+  differences: Interval[];
+} {
   const { resamples, confidence, seed } = check(options);
   if (columns.length === 0) throw new CotInputError('pairedBootstrap needs at least one column.');
   const n = columns[0].length;

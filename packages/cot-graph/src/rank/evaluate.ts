@@ -9,21 +9,30 @@ import {
 
 /** One problem's k candidate traces with their metrics and whether each answer was correct. */
 export interface CandidateGroup {
+  /** Names the group in error messages (default: its index). */
   id?: string;
-  candidates: readonly (CandidateMetrics & { correct: boolean })[];
+  /** The k candidates of the problem, each with its metrics and its answer's correctness. */
+  candidates: readonly (CandidateMetrics & {
+    /** Whether this candidate's final answer is right. */
+    correct: boolean;
+  })[];
 }
 
 /** Options of {@link evaluateSelection}. */
 export interface EvaluateOptions {
   /** Default: every strategy whose metrics all candidates have (review needs reviewRatio). */
   strategies?: readonly SelectionStrategy[];
+  /** Bootstrap resamples over groups. Default 2000. */
   resamples?: number;
+  /** Coverage of the intervals, in (0, 1). Default 0.95. */
   confidence?: number;
+  /** Seed of the bootstrap resampling. Default 0. */
   seed?: number;
 }
 
 /** pass@1 of one strategy, and its difference from random selection. */
 export interface StrategyResult {
+  /** The selection strategy these numbers are for. */
   strategy: SelectionStrategy;
   /** Mean over groups of the selected candidate's correctness, with a bootstrap CI over groups. */
   passAt1: Interval;
@@ -33,8 +42,11 @@ export interface StrategyResult {
 
 /** Result of {@link evaluateSelection}. */
 export interface SelectionReport {
+  /** Number of groups (problems) evaluated. */
   groups: number;
+  /** Number of candidates over all groups. */
   candidates: number;
+  /** One result per strategy evaluated, in the order requested (or {@link SELECTION_STRATEGIES} order). */
   results: StrategyResult[];
   /** Per group and strategy, the expected correctness of the pick (see {@link evaluateSelection}). */
   perGroup: Record<SelectionStrategy, number[]>;

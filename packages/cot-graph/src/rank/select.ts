@@ -16,6 +16,7 @@ export const SELECTION_STRATEGIES: readonly SelectionStrategy[] = ['fsf', 'lengt
 
 /** The metrics a strategy looks at. */
 export interface CandidateMetrics {
+  /** Failed-Step Fraction of the candidate's trace, in [0, 1]; lower is preferred. */
   fsf: number;
   /** Length in characters (or tokens: any consistent unit). */
   length: number;

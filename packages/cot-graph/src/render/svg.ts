@@ -24,26 +24,44 @@ export interface SvgOptions {
 
 /** A positioned node (centre coordinates). */
 export interface LaidOutNode {
+  /** The node's id in the graph. */
   id: string;
+  /** Horizontal centre, in px from the left edge of the layout. */
   x: number;
+  /** Vertical centre, in px from the top edge of the layout (y grows downwards). */
   y: number;
+  /** Box width in px, sized to the longest label line (at least 48). */
   width: number;
+  /** Box height in px, sized to the number of label lines. */
   height: number;
+  /** The wrapped, possibly cut label, one entry per line. */
   lines: string[];
 }
 
 /** A routed edge (polyline points from source to target). */
 export interface LaidOutEdge {
+  /** Id of the source node. */
   from: string;
+  /** Id of the target node. */
   to: string;
-  points: { x: number; y: number }[];
+  /** The route's points in px, source end first (from dagre). */
+  points: {
+    /** Horizontal position in px from the left edge. */
+    x: number;
+    /** Vertical position in px from the top edge. */
+    y: number;
+  }[];
 }
 
 /** Result of {@link layoutGraph}. */
 export interface Layout {
+  /** One positioned node per graph node, in graph order. */
   nodes: LaidOutNode[];
+  /** One routed edge per graph edge, in graph order. */
   edges: LaidOutEdge[];
+  /** Width of the whole layout in px, 12 px margins included. */
   width: number;
+  /** Height of the whole layout in px, 12 px margins included. */
   height: number;
 }
 

@@ -7,7 +7,9 @@ export interface Chunk {
   index: number;
   /** Offsets into the trace, whitespace trimmed: `trace.slice(start, end) === text`. */
   start: number;
+  /** End offset in the trace (exclusive). */
   end: number;
+  /** The chunk's text, whitespace trimmed. */
   text: string;
   /** 0-based paragraph of the chunk's first character. */
   paragraph: number;

@@ -32,8 +32,15 @@ export interface EvaluationReport {
   threshold: number;
   /** Number of positive prompts. */
   positives: number;
-  /** Bootstrap settings. */
-  bootstrap: { reps: number; seed: number; level: number };
+  /** Bootstrap settings the intervals were computed with (the options' values or their defaults). */
+  bootstrap: {
+    /** Number of bootstrap resamples drawn (default 1000). */
+    reps: number;
+    /** Seed of the resampling PRNG (default 0); the same seed reproduces the same intervals. */
+    seed: number;
+    /** Two-sided confidence level of the percentile intervals, in (0, 1) (default 0.95). */
+    level: number;
+  };
   /** One row per score column, in the order given. */
   rows: EstimatorEvaluation[];
 }
@@ -49,7 +56,17 @@ export interface EvaluateOptions {
   /** Confidence level (default 0.95). */
   level?: number;
   /** Label / direction of columns that are not built-in estimators (default: name, higher-less-trustworthy). */
-  meta?: Readonly<Record<string, { label?: string; direction?: ScoreDirection }>>;
+  meta?: Readonly<
+    Record<
+      string,
+      {
+        /** Row label in reports and plots (default: the built-in estimator's label, or the column name). */
+        label?: string;
+        /** Score orientation, for AUROC (default: the built-in estimator's, or higher-less-trustworthy). */
+        direction?: ScoreDirection;
+      }
+    >
+  >;
 }
 
 function column(name: string, values: ArrayLike<number>, n: number): Float64Array {

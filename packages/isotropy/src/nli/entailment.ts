@@ -3,7 +3,9 @@ import { EntailmentError } from '../errors.js';
 
 /** A premise and a hypothesis: does the premise entail the hypothesis? */
 export interface EntailmentPair {
+  /** The text taken as given (in LUQ: another sampled response, whole). */
   premise: string;
+  /** The text whose entailment by the premise is judged (in LUQ: one sentence of the scored response). */
   hypothesis: string;
 }
 

@@ -131,6 +131,7 @@ function retryPrompt(prompt: Prompt, reply: string, mode: JudgeMode): Prompt {
  */
 export class LlmJudgeEntailment implements Entailment {
   readonly id: string;
+  /** What the judge is asked for: a yes / no `'label'` (read as 1 / 0) or a `'probability'`. */
   readonly mode: JudgeMode;
   private readonly model: LanguageModel;
   private readonly options: LlmJudgeOptions;

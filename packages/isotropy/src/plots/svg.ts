@@ -154,11 +154,17 @@ export interface ScatterPlotOptions extends PlotFrame {
   y: ArrayLike<number>;
   /** Title above the plot. */
   title?: string;
-  /** Axis labels. */
+  /** Label under the horizontal axis (omit for none). */
   xLabel?: string;
+  /** Label beside the vertical axis, rotated (omit for none). */
   yLabel?: string;
   /** Draw the OLS line y = intercept + slope x over the range of x (omit for none). */
-  fit?: { slope: number; intercept: number };
+  fit?: {
+    /** Change in y per unit of x. */
+    slope: number;
+    /** y at x = 0. */
+    intercept: number;
+  };
 }
 
 /**

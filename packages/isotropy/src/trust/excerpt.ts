@@ -46,7 +46,9 @@ export interface ExcerptOptions {
 
 /** A text ready to embed, and whether its answer was cut to the budget. */
 export interface Excerpt {
+  /** The exact string to embed: task prefix, excerpt template and the (possibly cut) answer. */
   text: string;
+  /** True when the answer was longer than `maxChars` and was cut before wrapping. */
   truncated: boolean;
 }
 

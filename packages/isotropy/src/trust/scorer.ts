@@ -90,6 +90,7 @@ export interface TrustScore {
   finishReasons?: ('stop' | 'length')[];
   /** How many answers were cut to the character budget before embedding. */
   truncated: number;
+  /** Wall-clock milliseconds of sampling, embedding and scoring this prompt. */
   timings: TrustTimings;
 }
 
@@ -114,13 +115,26 @@ export interface ScoreResponsesOptions {
 }
 
 /** One prompt of {@link TrustScorer.scoreMany}: the prompt itself, or the prompt with per-prompt options. */
-export type ScoreRequest = Prompt | { prompt: Prompt; topic?: string; seed?: number };
+export type ScoreRequest =
+  | Prompt
+  | {
+      /** The prompt to sample answers to: a string or chat messages. */
+      prompt: Prompt;
+      /** Topic of the excerpt wrapper (default: the prompt, or its last user message). */
+      topic?: string;
+      /** Overrides the scorer's seed for this prompt. */
+      seed?: number;
+    };
 
 /** One item of {@link TrustScorer.scoreManyResponses}. */
 export interface ResponsesRequest {
+  /** The prompt the answers respond to; gives the default topic and is echoed in the result. */
   prompt: Prompt;
+  /** The pre-generated answers to score, at least 2. */
   responses: readonly string[];
+  /** Topic of the excerpt wrapper (default: the prompt, or its last user message). */
   topic?: string;
+  /** Precomputed embeddings of the answers (one row per answer): no embedder call. */
   embeddings?: EmbeddingRows;
 }
 
@@ -128,6 +142,7 @@ export interface ResponsesRequest {
 export interface BatchProgress {
   /** Prompts scored so far. */
   done: number;
+  /** Prompts in the batch. */
   total: number;
   /** Index (in the input) of the prompt just scored. */
   index: number;
@@ -173,9 +188,13 @@ function isPrompt(p: unknown): p is Prompt {
  * ```
  */
 export class TrustScorer {
+  /** Answers sampled per prompt (option `n`, default 10, at least 2). */
   readonly n: number;
+  /** Sampling temperature, >= 0 (default 0.7). */
   readonly temperature: number;
+  /** Nucleus-sampling mass, in (0, 1] (default 1 = off). */
   readonly topP: number;
+  /** Token budget of each sampled answer (default 1024). */
   readonly maxNewTokens: number;
   private readonly model: LanguageModel | undefined;
   private readonly embedder: Embedder | undefined;

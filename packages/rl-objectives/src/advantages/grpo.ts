@@ -140,10 +140,15 @@ export function groupStats(
   groups: GroupSpec,
   options: { bessel?: boolean } = {},
 ): {
+  /** Mean reward of each group, in group order (order of first appearance). */
   mean: Float64Array;
+  /** Reward std of each group (Bessel-corrected unless `bessel: false`; NaN for a singleton with Bessel). */
   std: Float64Array;
+  /** Samples per group. */
   sizes: Int32Array;
+  /** Each group's id (its index 0, 1, ... for a uniform group size). */
   keys: readonly (string | number)[];
+  /** Groups whose rewards are all equal (singletons included): they carry no GRPO / RLOO signal. */
   zeroStdGroups: number;
 } {
   const index = GroupIndex.from(groups, rewards.length);

@@ -12,8 +12,26 @@ import { GroupIndex, type GroupSpec, groupMoments } from '../core/groups.js';
  * ```
  */
 export type AsymreOptions =
-  | { groups: GroupSpec; deltaV?: number; value?: undefined; out?: Float64Array }
-  | { value: number | NumericArray; groups?: undefined; deltaV?: undefined; out?: Float64Array };
+  | {
+      /** How samples are grouped (one group per prompt); V = group mean + deltaV. */
+      groups: GroupSpec;
+      /** Offset of V from the group mean. Default -0.1 (keep it negative: deltaV >= 0 collapsed). */
+      deltaV?: number;
+      /** Not allowed with `groups`: the two forms are exclusive. */
+      value?: undefined;
+      /** Write into this Float64Array instead of allocating. */
+      out?: Float64Array;
+    }
+  | {
+      /** The fixed baseline V: one number, or one value per sample. */
+      value: number | NumericArray;
+      /** Not allowed with `value`: the two forms are exclusive. */
+      groups?: undefined;
+      /** Not used with `value` (it offsets the group-mean baseline only). */
+      deltaV?: undefined;
+      /** Write into this Float64Array instead of allocating. */
+      out?: Float64Array;
+    };
 
 /**
  * AsymRE advantages (arXiv 2506.20520): off-policy REINFORCE with a tunable baseline, A = r - V, trained

@@ -12,6 +12,7 @@
  * ```
  */
 export class RlObjectivesError extends Error {
+  /** Always `'RlObjectivesError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'RlObjectivesError';
 }
 
@@ -25,6 +26,7 @@ export class RlObjectivesError extends Error {
  * ```
  */
 export class InvalidValueError extends RlObjectivesError {
+  /** Always `'InvalidValueError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'InvalidValueError';
 }
 
@@ -38,6 +40,7 @@ export class InvalidValueError extends RlObjectivesError {
  * ```
  */
 export class ShapeError extends RlObjectivesError {
+  /** Always `'ShapeError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'ShapeError';
 }
 
@@ -51,6 +54,7 @@ export class ShapeError extends RlObjectivesError {
  * ```
  */
 export class GroupError extends RlObjectivesError {
+  /** Always `'GroupError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'GroupError';
 }
 
@@ -63,6 +67,7 @@ export class GroupError extends RlObjectivesError {
  * ```
  */
 export class CounterFormatError extends RlObjectivesError {
+  /** Always `'CounterFormatError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'CounterFormatError';
 }
 
@@ -75,5 +80,6 @@ export class CounterFormatError extends RlObjectivesError {
  * ```
  */
 export class PassAtKRangeError extends RangeError {
+  /** Always `'PassAtKRangeError'`, for checks where `instanceof` cannot work (logs, serialised errors). */
   override name = 'PassAtKRangeError';
 }

@@ -36,7 +36,7 @@ export class GroupIndex {
   readonly uniformSize: number;
   /** Samples per group. */
   readonly sizes: Int32Array;
-  /** The id of each group (the number itself for uniform groups), in group order. */
+  /** The id of each group (its index 0, 1, ... for uniform groups), in group order. */
   readonly keys: readonly (string | number)[];
   private groupOfCache: Int32Array | null;
 

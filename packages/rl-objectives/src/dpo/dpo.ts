@@ -28,9 +28,13 @@ export type DpoLossType = 'sigmoid' | 'ipo' | 'hinge';
  * ```
  */
 export interface DpoInput {
+  /** Policy log-prob of each pair's chosen response (nats, summed over its tokens). */
   chosen: NumericArray;
+  /** Policy log-prob of each pair's rejected response. */
   rejected: NumericArray;
+  /** Reference-model log-prob of each chosen response. */
   refChosen: NumericArray;
+  /** Reference-model log-prob of each rejected response. */
   refRejected: NumericArray;
 }
 
@@ -72,7 +76,16 @@ export interface DpoResult {
   /** Implicit reward beta * (pr - rr) per pair. */
   rejectedRewards: Float64Array;
   /** Means over pairs, as TRL logs them (`rewards/chosen`, `rewards/rejected`, `rewards/accuracies`, `rewards/margins`). */
-  metrics: { rewardChosen: number; rewardRejected: number; rewardAccuracy: number; rewardMargin: number };
+  metrics: {
+    /** Mean implicit reward of the chosen responses. */
+    rewardChosen: number;
+    /** Mean implicit reward of the rejected responses. */
+    rewardRejected: number;
+    /** Share of pairs whose chosen reward is strictly above the rejected one, in [0, 1]. */
+    rewardAccuracy: number;
+    /** Mean chosen-minus-rejected reward. */
+    rewardMargin: number;
+  };
 }
 
 /**

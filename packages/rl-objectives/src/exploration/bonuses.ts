@@ -224,6 +224,7 @@ export type ExplorationBonus = 'ucb' | 'ucb-mean' | 'ucb-con' | 'batch';
  * ```
  */
 export interface ExplorationOptions extends Pick<UcbOptions, 'b0' | 'countsFrom' | 'update'> {
+  /** Which bonus to add: `'ucb'`, `'ucb-mean'`, `'ucb-con'` (historical, need `counter`) or `'batch'`. */
   bonus: ExplorationBonus;
   /** Required for the UCB bonuses. */
   counter?: AnswerCounter;

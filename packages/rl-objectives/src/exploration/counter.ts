@@ -11,10 +11,13 @@ import { type AnswerNormaliser, normaliseAnswer } from './answers.js';
  * ```
  */
 export interface AnswerCounterJSON {
+  /** Always `'proj.answer-counter'`: marks the object's kind for readers. */
   format: 'proj.answer-counter';
+  /** Schema version of this format, currently 1. */
   version: 1;
   /** Name of the normaliser the keys were made with; loading with another one is refused. */
   normaliser: string;
+  /** Times each normalised answer was seen, by question id then answer key (non-negative integers). */
   counts: Record<string, Record<string, number>>;
 }
 

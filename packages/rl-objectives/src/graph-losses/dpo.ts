@@ -12,9 +12,13 @@ import { requireFloatValue, sameShape } from './common.js';
  * ```
  */
 export interface DpoValues {
+  /** Policy log-prob of each pair's chosen response, [pairs] (carries the gradient). */
   chosen: Value;
+  /** Policy log-prob of each pair's rejected response, [pairs] (carries the gradient). */
   rejected: Value;
+  /** Reference-model log-prob of each chosen response, [pairs] (usually a graph input). */
   refChosen: Value;
+  /** Reference-model log-prob of each rejected response, [pairs] (usually a graph input). */
   refRejected: Value;
 }
 
@@ -35,7 +39,17 @@ export interface DpoLossGraph {
   chosenRewards: Value;
   /** beta * (rejected - refRejected) per pair. */
   rejectedRewards: Value;
-  metrics: { rewardChosen: Value; rewardRejected: Value; rewardAccuracy: Value; rewardMargin: Value };
+  /** Scalar means over pairs, as TRL logs them (`rewards/chosen`, `/rejected`, `/accuracies`, `/margins`). */
+  metrics: {
+    /** Mean implicit reward of the chosen responses. */
+    rewardChosen: Value;
+    /** Mean implicit reward of the rejected responses. */
+    rewardRejected: Value;
+    /** Share of pairs whose chosen reward is strictly above the rejected one, in [0, 1]. */
+    rewardAccuracy: Value;
+    /** Mean chosen-minus-rejected reward. */
+    rewardMargin: Value;
+  };
 }
 
 /**

@@ -73,6 +73,7 @@ export interface PolicyLossGraph {
   perToken: Value;
   /** Importance ratio per token (the sequence ratio for GSPO; 1 for REINFORCE). */
   ratio: Value;
+  /** Scalar diagnostics over the unmasked tokens, to add as graph outputs. */
   metrics: {
     /** Fraction of tokens whose clipped term was active (verl `pg_clipfrac`). */
     clipFraction: Value;

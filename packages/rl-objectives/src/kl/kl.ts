@@ -51,7 +51,12 @@ export function klPerToken(
   logprobs: NumericArray,
   refLogprobs: NumericArray,
   options: KlOptions = {},
-): { values: Float64Array; grad: Float64Array } {
+): {
+  /** The KL estimate of each token (nats), clamped when clamps are set. */
+  values: Float64Array;
+  /** d values[i] / d logprobs[i]; 0 where a clamp is active. */
+  grad: Float64Array;
+} {
   const estimator = options.estimator ?? 'k3';
   if (estimator !== 'k1' && estimator !== 'k2' && estimator !== 'k3') {
     throw new InvalidValueError(`estimator must be 'k1', 'k2' or 'k3', got ${describe(estimator)}.`);

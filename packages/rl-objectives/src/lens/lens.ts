@@ -214,6 +214,7 @@ export interface LensAdvantageOptions extends LensRewardOptions {
  * ```
  */
 export interface LensAdvantages extends LensRewards {
+  /** One per sample: GRPO on mixed groups, alpha (r~ - mean) on all-wrong ones, 0 on all-correct ones. */
   advantages: Float64Array;
 }
 

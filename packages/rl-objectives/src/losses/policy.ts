@@ -41,7 +41,9 @@ export interface PolicyLossInput {
   oldLogprobs?: NumericArray;
   /** One advantage per sequence (length batch) or per token (length batch * seqLen). */
   advantages: NumericArray;
+  /** 1 for the response tokens that count, 0 for padding; flat [batch, seqLen] (see {@link MaskLike}). */
   mask: MaskLike;
+  /** Padded sequence length: the arrays hold batch * seqLen entries. */
   seqLen: number;
 }
 
@@ -86,6 +88,7 @@ export interface PerTokenPolicyLoss {
   grad: Float64Array;
   /** Importance ratio per token (sequence ratio for GSPO; 1 for REINFORCE). */
   ratio: Float64Array;
+  /** Scalar diagnostics over the unmasked tokens. */
   metrics: {
     /** Fraction of tokens whose clipped term was the active one (verl `pg_clipfrac`). */
     clipFraction: number;
@@ -315,7 +318,14 @@ export function policyLoss(
   kind: PolicyLossKind,
   input: PolicyLossInput,
   options: PolicyLossOptions = {},
-): { loss: number; grad: Float64Array; perToken: PerTokenPolicyLoss } {
+): {
+  /** The aggregated loss (scalar), per `options.aggregation`. */
+  loss: number;
+  /** d loss / d logprobs[b, t], flat [batch, seqLen] (0 on padding). */
+  grad: Float64Array;
+  /** The unaggregated per-token values, derivatives, ratios and metrics. */
+  perToken: PerTokenPolicyLoss;
+} {
   const perToken = policyLossPerToken(kind, input, options);
   const mode = options.aggregation ?? (kind === 'gspo' ? 'seq-mean-token-mean' : 'token-mean');
   const w = aggregationWeights(input.mask, input.seqLen, mode, options);

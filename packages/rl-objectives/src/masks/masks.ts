@@ -30,7 +30,9 @@ export interface PaddedBatch {
   values: Float64Array;
   /** Same shape, 1 for real entries, 0 for padding. */
   mask: Float64Array;
+  /** Number of rows. */
   batch: number;
+  /** Padded row length: `options.seqLen`, or the longest row (at least 1). */
   seqLen: number;
 }
 

@@ -64,9 +64,13 @@ export function gaussianLogprob(noisy: Value, mean: Value, sigma: number): Value
  * ```
  */
 export interface SoftTokenValues {
+  /** Logits `[batch, seq, vocab]` at the positions before each soft input (with gradient). */
   logits: Value;
+  /** The model's input embedding matrix E, `[vocab, dModel]`. */
   embeddingTable: Value;
+  /** The noisy inputs fed at the next positions, `[batch, seq, dModel]` (stored from the rollout). */
   noisyEmbeds: Value;
+  /** `[batch, seq]`: 1 where the next input is a soft CoT input, 0 elsewhere. */
   mask: Value;
 }
 
@@ -84,7 +88,12 @@ export interface SoftTokenValues {
 export function softTokenLogprob(
   values: SoftTokenValues,
   options: { sigma: number; temperature?: number },
-): { perToken: Value; perSequence: Value } {
+): {
+  /** Gaussian log-density of each soft input, `[batch, seq]`, 0 where `mask` is 0. */
+  perToken: Value;
+  /** Sum over positions: the CoT part of log pi(rollout), `[batch]`. */
+  perSequence: Value;
+} {
   const mean = softTokenMean(values.logits, values.embeddingTable, { temperature: options.temperature });
   const lp = gaussianLogprob(values.noisyEmbeds, mean, options.sigma);
   sameShape(values.mask, lp, 'mask', 'the soft positions');

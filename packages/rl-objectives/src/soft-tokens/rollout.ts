@@ -31,6 +31,7 @@ export type SoftTokenMode = 'soft' | 'fuzzy' | 'hard';
  * ```
  */
 export interface SoftRolloutOptions {
+  /** How the CoT is fed back: `'soft'`, `'fuzzy'` or `'hard'` (see {@link SoftTokenMode}). Required. */
   mode: SoftTokenMode;
   /** Rollouts per prompt. Default 1. */
   n?: number;
@@ -71,9 +72,13 @@ export interface SoftRolloutOptions {
  * ```
  */
 export interface SoftRollout {
+  /** Index of the prompt in the `rollout` call. */
   prompt: number;
+  /** Index of this sample among the prompt's `n`. */
   sample: number;
+  /** The mode the CoT was fed in. */
   mode: SoftTokenMode;
+  /** The prompt's token ids (the BOS id alone for an empty prompt, when the tokenizer has one). */
   promptIds: number[];
   /** Number of CoT inputs fed (soft / fuzzy: noisy embeddings; hard: sampled tokens). */
   cotLength: number;
@@ -87,11 +92,13 @@ export interface SoftRollout {
   shadowIds: number[];
   /** Hard mode: the sampled CoT tokens and their log-probs (empty otherwise). */
   cotIds: number[];
+  /** Hard mode: log-prob of each sampled CoT token under its sampling distribution (empty otherwise). */
   cotLogprobs: number[];
   /** The token that completed the answer cue (fed hard), or null when the cue never came. */
   cueId: number | null;
   /** Sampled answer tokens and their log-probs (a final EOS is not among them; see `finishReason`). */
   answerIds: number[];
+  /** Log-prob of each answer token under the distribution it was drawn from (at `answerTemperature`). */
   answerLogprobs: number[];
   /** Decoded answer (stop string cut off). */
   answerText: string;
@@ -99,10 +106,13 @@ export interface SoftRollout {
   finishReason: 'stop' | 'length';
   /** The rollout ended on a sampled EOS (answer, or hard-mode CoT) whose log-prob is `eosLogprob`. */
   endedOnEos: boolean;
+  /** Log-prob of the final sampled EOS, or null when the rollout did not end on one. */
   eosLogprob: number | null;
+  /** Std of the Gaussian noise added to each soft / fuzzy CoT input (0 in hard mode). */
   sigma: number;
   /** CoT temperature (tau for soft / fuzzy, the sampling temperature for hard). */
   temperature: number;
+  /** Sampling temperature of the answer tokens. */
   answerTemperature: number;
 }
 
@@ -136,7 +146,9 @@ interface RowState {
 export class SoftTokenSampler {
   private constructor(
     private readonly fn: CompiledGraph,
+    /** The policy's decoder configuration (vocabulary, width, positions). */
     readonly config: DecoderConfig,
+    /** The tokenizer prompts are encoded and answers decoded with. */
     readonly tokenizer: Tokenizer,
     private readonly table: () => Tensor,
   ) {}
@@ -144,6 +156,10 @@ export class SoftTokenSampler {
   /**
    * Compile the inputs_embeds + KV-cache decoder for a policy.
    * @throws {InvalidValueError} when the tokenizer's vocabulary exceeds the model's.
+   * @example
+   * ```ts
+   * const live = await SoftTokenSampler.create(policy, { weights: () => trainStep.params() });
+   * ```
    */
   static async create(
     policy: { config: DecoderConfig; store: ParameterStore; tokenizer: Tokenizer },
@@ -187,6 +203,11 @@ export class SoftTokenSampler {
   /**
    * Sample `n` rollouts per prompt; result[p][s] is sample s of prompt p.
    * @throws {InvalidValueError} for bad options or prompts too long for the model's positions.
+   * @example
+   * ```ts
+   * const [[a, b]] = await sampler.rollout(['3+4='], { mode: 'soft', n: 2, answerCue: '=', seed: 1 });
+   * a.answerText; a.cotLength;
+   * ```
    */
   async rollout(prompts: readonly string[], options: SoftRolloutOptions): Promise<SoftRollout[][]> {
     const mode = options.mode;

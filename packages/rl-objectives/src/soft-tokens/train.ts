@@ -16,19 +16,21 @@ import type { SoftRollout } from './rollout.js';
  * ```
  */
 export interface PackedSoftBatch {
-  /** `inputs_embeds` [batch, seq, dModel]: prompt rows of E, then the CoT inputs, the cue, the answer. */
+  /** `inputs_embeds`, `[batch, seq, dModel]`: prompt rows of E, then the CoT inputs, the cue, the answer. */
   inputsEmbeds: Tensor;
-  /** `next_embeds` [batch, seq, dModel]: the soft input that follows each position (0 elsewhere). */
+  /** `next_embeds`, `[batch, seq, dModel]`: the soft input that follows each position (0 elsewhere). */
   nextEmbeds: Tensor;
-  /** `soft_mask` [batch, seq]: 1 where the next input is a soft (noisy) one. */
+  /** `soft_mask`, `[batch, seq]`: 1 where the next input is a soft (noisy) one. */
   softMask: Tensor;
-  /** `labels` [batch, seq] int64 and `token_mask` [batch, seq]: sampled tokens that follow each position. */
+  /** `labels`, `[batch, seq]` int64: the sampled token that follows each position (0 where there is none). */
   labels: Tensor;
+  /** `token_mask`, `[batch, seq]` float32: 1 where `labels` holds a sampled token to train on, else 0. */
   tokenMask: Tensor;
-  /** `inv_temperature` [batch, seq]: 1 / the temperature each token was sampled at. */
+  /** `inv_temperature`, `[batch, seq]`: 1 / the temperature each token was sampled at (1 elsewhere). */
   invTemperature: Tensor;
-  /** The rollouts' common noise std and CoT temperature. */
+  /** The soft rollouts' common noise std of the CoT inputs (1 when every rollout is hard). */
   sigma: number;
+  /** The soft rollouts' common CoT sampling temperature (1 when every rollout is hard). */
   temperature: number;
 }
 
@@ -158,7 +160,14 @@ export function buildSoftTokenTrainingGraph(
   config: DecoderConfig,
   store: ParameterStore,
   options: { sigma: number; temperature: number },
-): { g: Graph; loss: Value; metrics: Record<string, Value> } {
+): {
+  /** The decoder graph with the loss inputs added, ready for `compileTrainStep`. */
+  g: Graph;
+  /** The scalar loss, -mean_b A_b log pi(rollout_b). */
+  loss: Value;
+  /** `logprob`, `soft_logprob` and `token_logprob`, each `[batch]`. */
+  metrics: Record<string, Value>;
+} {
   const sigma = positive(options.sigma, 'sigma');
   const temperature = positive(options.temperature, 'temperature');
   const d = buildDecoderGraph(config, store, {

@@ -65,11 +65,15 @@ export class TokenLogprobRecorder implements LogitsProcessor {
  * ```
  */
 export interface PackedBatch {
+  /** `input_ids`, int64 `[batch, seqLen]`: each row's tokens but the last, padded with `padId`. */
   inputIds: Tensor;
+  /** `labels`, int64 `[batch, seqLen]`: the token that follows each position (0 in the padding). */
   labels: Tensor;
+  /** `loss_mask`, float32 `[batch, seqLen]`: 1 where the label is a completion token, else 0. */
   lossMask: Tensor;
-  /** Rows x padded length. */
+  /** Number of rows. */
   batch: number;
+  /** Padded length: the longest prompt + completion, minus 1 (the last token is only a label). */
   seqLen: number;
 }
 

@@ -150,7 +150,12 @@ export function estimateAdvantages(
   estimator: AdvantageEstimatorName | CustomAdvantageEstimator,
   ctx: AdvantageContext,
   options: EstimatorOptions = {},
-): { advantages: Float64Array; confidence?: Float64Array } {
+): {
+  /** One advantage per sample (sequence), in the order of `ctx.rewards`. */
+  advantages: Float64Array;
+  /** LENS only: each sequence's confidence pbar in (0, 1] (length-normalised probability). */
+  confidence?: Float64Array;
+} {
   const { rewards, groupSize: G } = ctx;
   if (typeof estimator === 'function') {
     const raw = estimator(ctx);

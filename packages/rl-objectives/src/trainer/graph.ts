@@ -40,6 +40,7 @@ export interface RLLossOptions extends GraphPolicyLossOptions {
  * ```
  */
 export interface PolicyTrainingGraph {
+  /** The decoder graph with the loss inputs and terms added, ready for `compileTrainStep`. */
   g: Graph;
   /** Scalar loss to minimise. */
   loss: Value;

@@ -44,7 +44,9 @@ import { frozenModel, liveWeightsModel } from './sampler.js';
  * ```
  */
 export interface RLTask {
+  /** The prompt text the policy completes (encoded with the policy's tokenizer). */
   prompt: string;
+  /** Question id for the exploration counter and batch grouping of answers. Default: the prompt. */
   id?: string;
 }
 
@@ -58,8 +60,11 @@ export interface RLTask {
  * ```
  */
 export interface RewardResult {
+  /** The scalar reward of the completion (any finite number; LENS needs [0, 1]). */
   reward: number;
+  /** Whether the completion is correct, for pass@k. Default: reward > 0. */
   correct?: boolean;
+  /** The completion's final answer, or null for none. Default: the trainer's `answer` option on the text. */
   answer?: string | null;
 }
 
@@ -85,8 +90,11 @@ export type RewardFunction<T extends RLTask> = (
  * ```
  */
 export interface PolicySpec {
+  /** The decoder's architecture (vocabulary, width, layers, positions). */
   config: DecoderConfig;
+  /** The decoder's weights; the trainer starts from them and {@link RLTrainer.syncStore} writes back. */
   store: ParameterStore;
+  /** Encodes prompts and decodes completions; its EOS id is the stop token the policy learns. */
   tokenizer: Tokenizer;
 }
 
@@ -98,12 +106,15 @@ export interface PolicySpec {
  * ```
  */
 export interface RLTrainerOptions<T extends RLTask> {
+  /** The local decoder to train. Required. */
   policy: PolicySpec;
+  /** The verifier that scores each sampled completion. Required. */
   reward: RewardFunction<T>;
   /** Samples per prompt (G). */
   groupSize: number;
   /** Built-in estimator name or a custom function. Default `'grpo'`. */
   estimator?: AdvantageEstimatorName | CustomAdvantageEstimator;
+  /** Options of the estimator (GRPO scaling, LENS, exploration bonuses, a shared answer counter...). */
   estimatorOptions?: EstimatorOptions;
   /** Policy loss (default PPO, clip 0.2, token-mean), KL and entropy terms. */
   loss?: RLLossOptions;
@@ -167,22 +178,33 @@ export interface RLStepMetrics extends BatchOutcomeStats {
   tokenEntropy: number;
   /** Loss of each inner step, averaged. */
   loss: number;
-  /** Averages over the inner steps. */
+  /** Fraction of tokens whose clipped term was active (verl `pg_clipfrac`), averaged over the inner steps. */
   clipFraction: number;
+  /** Fraction of tokens capped by the dual clip (verl `pg_clipfrac_lower`), averaged over the inner steps. */
   clipFractionLower: number;
+  /** Masked mean of old - new token log-prob (verl `ppo_kl`), averaged over the inner steps. */
   approxKl: number;
   /** Mean KL estimate to the reference (when `klCoef` is set). */
   kl?: number;
+  /** Global L2 norm of the gradient before clipping, averaged over the inner steps. */
   gradNorm: number;
+  /** Learning rate of the last inner step. */
   lr: number;
   /** Wall time of each phase (ms). */
   timings: {
+    /** Sampling G completions per prompt. */
     generateMs: number;
+    /** Building the trained completions and running the reward function. */
     rewardMs: number;
+    /** Advantages, outcome statistics and packing the batch. */
     advantageMs: number;
+    /** The reference model's forward pass (about 0 without `klCoef`). */
     referenceMs: number;
+    /** The k optimiser steps. */
     trainMs: number;
+    /** Handing the new weights to the sampler (a recompile with `weightSync: 'recompile'`). */
     syncMs: number;
+    /** The whole step. */
     totalMs: number;
   };
 }
@@ -195,15 +217,21 @@ export interface RLStepMetrics extends BatchOutcomeStats {
  * ```
  */
 export interface RolloutSample<T extends RLTask> {
+  /** The task the sample answers. */
   task: T;
+  /** The decoded completion, as the reward function saw it. */
   text: string;
   /** Trained completion tokens (generated tokens plus the EOS when the sample stopped on it). */
   tokenIds: number[];
   /** Behaviour log-probs of those tokens (from the first training pass, before any update). */
   logprobs: number[];
+  /** The reward the verifier gave. */
   reward: number;
+  /** Whether it counted as correct (the verifier's `correct`, or reward > 0). */
   correct: boolean;
+  /** The final answer used for distinct-answer counts and exploration (null / undefined: none). */
   answer: Answer;
+  /** The advantage the sample was trained with. */
   advantage: number;
 }
 
@@ -269,6 +297,10 @@ export class RLTrainer<T extends RLTask> {
    * scorer, which keeps the initial weights.
    *
    * @throws {InvalidValueError} for bad options (group size, inner steps, estimator, pass@k values, ...).
+   * @example
+   * ```ts
+   * const trainer = await RLTrainer.create({ policy, reward, groupSize: 8, estimator: 'rloo' });
+   * ```
    */
   static async create<T extends RLTask>(options: RLTrainerOptions<T>): Promise<RLTrainer<T>> {
     validate(options);
@@ -333,6 +365,11 @@ export class RLTrainer<T extends RLTask> {
    * take `innerSteps` optimiser steps. Returns the step's metrics.
    *
    * @throws {InvalidValueError} when `tasks` is empty or the reward function returns a non-finite reward.
+   * @example
+   * ```ts
+   * const m = await trainer.step([{ id: 'q1', prompt: '3+4=', answer: '7' }]);
+   * m.reward; m.passAtK[1]; m.timings.totalMs;
+   * ```
    */
   async step(tasks: readonly T[]): Promise<RLStepMetrics> {
     if (!Array.isArray(tasks) || tasks.length === 0) {
@@ -546,6 +583,10 @@ export class RLTrainer<T extends RLTask> {
   /**
    * Run `steps` RL steps, asking `tasks(step)` (0-based) for each batch; stops early on `signal`.
    * @returns the metrics of every step done.
+   * @example
+   * ```ts
+   * const history = await trainer.fit((s) => batches[s], { steps: 50, onStep: (m) => console.log(m.loss) });
+   * ```
    */
   async fit(
     tasks: (step: number) => readonly T[] | Promise<readonly T[]>,
