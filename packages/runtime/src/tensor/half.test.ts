@@ -11,7 +11,10 @@ it('toHalfBits rounds doubles to the nearest half (ties to even), with no double
   const positives: number[] = [];
   for (let h = 0; h < 0x7c00; h++) positives.push(fromHalfBits(h));
   let seed = 1;
-  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const rnd = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
   for (let k = 0; k < 2000; k++) {
     const v = rnd() ** 8 * 70000 * (rnd() < 0.5 ? 1 : 1e-4);
     let best = 0;
