@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Tensor } from '@proj/runtime';
 import * as runtime from '@proj/runtime';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blockWith, readmeBlocks, runReadmeBlock } from '../../../test-utils/readme-runner.js';
 import type { Generation, LocalLanguageModel } from './index.js';
 import * as models from './index.js';
 import { FakeOpenAIServer } from './remote/testing/fake-openai-server.js';
@@ -15,76 +14,10 @@ import { FakeOpenAIServer } from './remote/testing/fake-openai-server.js';
 // expression statement's value is recorded) and the variables they name. Blocks that continue the first example
 // run after it, as a reader would run them.
 
-const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const BLOCKS = [...README.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+const BLOCKS = readmeBlocks(new URL('../README.md', import.meta.url));
 const MODULES: Record<string, object> = { '@proj/models': models, '@proj/runtime': runtime };
-
-/** The one README block containing `marker`. */
-function block(marker: string): string {
-  const found = BLOCKS.filter((b) => b.includes(marker));
-  if (found.length !== 1) throw new Error(`${found.length} README blocks contain '${marker}'.`);
-  return found[0];
-}
-
-/** What running a README block gives: the named variables, and the value of each expression statement. */
-interface BlockRun {
-  vars: Record<string, unknown>;
-  /** The last value of the expression statement with this source text (outside functions). */
-  expr(text: string): unknown;
-}
-
-/**
- * Run README code (TypeScript with imports) as the body of an async function. Expression statements outside
- * functions (`a.text;`) are recorded by their source text, so tests can check what the comments say.
- */
-async function run(code: string, names: readonly string[] = []): Promise<BlockRun> {
-  const source = ts.createSourceFile('readme.ts', code, ts.ScriptTarget.ES2022, true);
-  const edits: { start: number; end: number; text: string }[] = [];
-  const visit = (node: ts.Node): void => {
-    if (ts.isFunctionLike(node)) return;
-    if (ts.isExpressionStatement(node)) {
-      const text = node.expression.getText(source);
-      edits.push({
-        start: node.expression.getStart(source),
-        end: node.expression.getEnd(),
-        text: `__record(${JSON.stringify(text)}, ${text})`,
-      });
-      return;
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
-  let wrapped = code;
-  for (const e of edits.sort((a, b) => b.start - a.start))
-    wrapped = wrapped.slice(0, e.start) + e.text + wrapped.slice(e.end);
-  const js = ts.transpileModule(wrapped, {
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
-  }).outputText;
-  const body = js.replace(/import\s*\{([^}]*)\}\s*from\s*'([^']+)';?/g, (_m, list: string, from: string) => {
-    if (!(from in MODULES))
-      throw new Error(`README imports from '${from}', which the test does not provide.`);
-    return `const {${list.replace(/\s+as\s+/g, ': ')}} = __modules[${JSON.stringify(from)}];`;
-  });
-  const values = new Map<string, unknown>();
-  const record = (text: string, value: unknown) => {
-    values.set(text, value);
-    return value;
-  };
-  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
-    ...args: string[]
-  ) => (modules: Record<string, object>, rec: typeof record) => Promise<Record<string, unknown>>;
-  const vars = await new AsyncFunction('__modules', '__record', `${body}\nreturn { ${names.join(', ')} };`)(
-    MODULES,
-    record,
-  );
-  return {
-    vars,
-    expr(text) {
-      if (!values.has(text)) throw new Error(`The README block has no expression statement '${text}'.`);
-      return values.get(text);
-    },
-  };
-}
+const block = (marker: string) => blockWith(BLOCKS, marker);
+const run = (code: string, names: readonly string[] = []) => runReadmeBlock(code, MODULES, names);
 
 const FIRST = BLOCKS[0];
 
