@@ -47,6 +47,7 @@ export {
   plainChatFormat,
   specialTokenStrings,
 } from './generation/local-lm.js';
+export { type LogitsCombiner, ReferenceLogitsProcessor } from './generation/reference-processor.js';
 export {
   type DecoderRunner,
   type ForwardBatch,

@@ -119,6 +119,18 @@ describe('README', () => {
     await (r.vars.lm as LocalLanguageModel).dispose();
   });
 
+  it('generation: a reference model mixed in through a logits processor', async () => {
+    const r = await run(`${FIRST}\n${block('new ReferenceLogitsProcessor(reference')}`, [
+      'lm',
+      'interpolated',
+      'plainSamples',
+    ]);
+    const a = r.vars.interpolated as Generation[];
+    const b = r.vars.plainSamples as Generation[];
+    expect(a.map((s) => s.tokenIds)).toEqual(b.map((s) => s.tokenIds));
+    await (r.vars.lm as LocalLanguageModel).dispose();
+  });
+
   it('chat templates render as transformers does', async () => {
     const r = await run(block('new ChatTemplate('));
     expect(r.expr("chat.render([{ role: 'user', content: 'Hi' }])")).toBe('<|user|>Hi<|assistant|>');
@@ -178,6 +190,7 @@ describe('README', () => {
       'saveEncoderFolder(',
       'ByteTokenizer.create({ addBos: true })',
       'const noLetterE: LogitsProcessor',
+      'new ReferenceLogitsProcessor(reference',
       'new ChatTemplate(',
       'StaticCacheRunner.create(folder.config',
       'new RemoteLanguageModel({',

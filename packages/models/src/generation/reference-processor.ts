@@ -1,0 +1,133 @@
+import { Tensor } from '@proj/runtime';
+import type { LogitsContext, LogitsProcessor, Prompt } from '../interfaces.js';
+import type { LocalLanguageModel } from './local-lm.js';
+import type { KvCache } from './runner.js';
+import { GenerationError } from './sampling.js';
+
+/** Combines one row of policy logits (modified in place) with the reference model's logits for the same prefix. */
+export type LogitsCombiner = (policy: Float32Array, reference: Float32Array) => void;
+
+/**
+ * A {@link LogitsProcessor} that runs a second (reference) model in lockstep with generation, on its own KV cache,
+ * and lets `combine` mix its next-token logits into the policy's at every step: the hook policy + reference
+ * sampling needs (e.g. PILAF's interpolated sampler: (1 + beta) l_policy - beta l_ref).
+ *
+ * Pass the same prompts, in the same order, as to `generate`; rows are matched by (prompt, sample), so batching and
+ * rows finishing early are handled. Both models must share the vocabulary.
+ *
+ * @example
+ * ```ts
+ * const beta = 0.1;
+ * const mix = new ReferenceLogitsProcessor(reference, prompts, (p, r) => {
+ *   for (let i = 0; i < p.length; i++) p[i] = (1 + beta) * p[i] - beta * r[i];
+ * });
+ * const out = await policy.generate(prompts, { n: 2, seed: 1, logitsProcessors: [mix] });
+ * ```
+ */
+export class ReferenceLogitsProcessor implements LogitsProcessor {
+  private cache: KvCache | null = null;
+  private keys: string[] = [];
+  private masks: BigInt64Array[] = [];
+  private nextPos: number[] = [];
+  private logits: Float32Array[] = [];
+
+  constructor(
+    private readonly reference: LocalLanguageModel,
+    private readonly prompts: readonly Prompt[],
+    private readonly combine: LogitsCombiner,
+  ) {}
+
+  async process(logits: Float32Array, ctx: LogitsContext): Promise<void> {
+    const v = ctx.vocabSize;
+    if (this.reference.runner.vocabSize !== v) {
+      throw new GenerationError(
+        `ReferenceLogitsProcessor: the reference model has ${this.reference.runner.vocabSize} tokens, the policy ${v}; they must share a vocabulary.`,
+      );
+    }
+    if (ctx.step === 0 || this.cache === null) await this.prefill(ctx);
+    else await this.advance(ctx);
+    ctx.rows.forEach((_, r) => this.combine(logits.subarray(r * v, (r + 1) * v), this.logits[r]));
+  }
+
+  private async prefill(ctx: LogitsContext): Promise<void> {
+    if (this.cache) this.reference.runner.release?.(this.cache);
+    const ids = ctx.rows.map((row) => {
+      const p = this.prompts[row.prompt];
+      if (p === undefined) {
+        throw new GenerationError(
+          `ReferenceLogitsProcessor: no prompt ${row.prompt}; pass the prompts given to generate().`,
+        );
+      }
+      return [...this.reference.encodePrompt(p), ...row.generated];
+    });
+    const width = Math.max(...ids.map((s) => s.length));
+    const b = ids.length;
+    const pad = BigInt(this.reference.tokenizer.padTokenId ?? this.reference.tokenizer.eosTokenId ?? 0);
+    const input = new BigInt64Array(b * width).fill(pad);
+    const mask = new BigInt64Array(b * width);
+    const pos = new BigInt64Array(b * width);
+    ids.forEach((s, r) => {
+      const off = width - s.length;
+      s.forEach((tok, j) => {
+        input[r * width + off + j] = BigInt(tok);
+        mask[r * width + off + j] = 1n;
+        pos[r * width + off + j] = BigInt(j);
+      });
+    });
+    const out = await this.reference.runner.forward({
+      inputIds: new Tensor('int64', input, [b, width]),
+      attentionMask: new Tensor('int64', mask, [b, width]),
+      positionIds: new Tensor('int64', pos, [b, width]),
+      cache: null,
+    });
+    this.cache = out.cache;
+    this.keys = ctx.rows.map((row) => `${row.prompt}:${row.sample}`);
+    this.masks = ids.map((_, r) => mask.slice(r * width, (r + 1) * width));
+    this.nextPos = ids.map((s) => s.length);
+    this.logits = lastRows(out.logits);
+  }
+
+  private async advance(ctx: LogitsContext): Promise<void> {
+    // Rows that finished since the last step leave the reference batch too.
+    const index = new Map(this.keys.map((k, i) => [k, i]));
+    const keep = ctx.rows.map((row) => {
+      const i = index.get(`${row.prompt}:${row.sample}`);
+      if (i === undefined)
+        throw new GenerationError('ReferenceLogitsProcessor: a new row appeared mid-generation.');
+      return i;
+    });
+    if (keep.length !== this.keys.length) {
+      this.cache = this.reference.runner.selectRows(this.cache!, keep);
+      this.keys = keep.map((i) => this.keys[i]);
+      this.masks = keep.map((i) => this.masks[i]);
+      this.nextPos = keep.map((i) => this.nextPos[i]);
+    }
+    const b = ctx.rows.length;
+    const total = this.masks[0].length + 1;
+    const mask = new BigInt64Array(b * total);
+    const ids = new BigInt64Array(b);
+    const pos = new BigInt64Array(b);
+    ctx.rows.forEach((row, r) => {
+      const m = mask.subarray(r * total, (r + 1) * total);
+      m.set(this.masks[r]);
+      m[total - 1] = 1n;
+      this.masks[r] = m;
+      ids[r] = BigInt(row.generated[row.generated.length - 1]);
+      pos[r] = BigInt(this.nextPos[r]++);
+    });
+    const out = await this.reference.runner.forward({
+      inputIds: new Tensor('int64', ids, [b, 1]),
+      attentionMask: new Tensor('int64', mask, [b, total]),
+      positionIds: new Tensor('int64', pos, [b, 1]),
+      cache: this.cache,
+    });
+    this.cache = out.cache;
+    this.logits = lastRows(out.logits);
+  }
+}
+
+function lastRows(logits: Tensor): Float32Array[] {
+  const [b, s, v] = logits.shape;
+  const d = logits.data as Float32Array;
+  return Array.from({ length: b }, (_, i) => d.subarray((i * s + s - 1) * v, (i * s + s) * v));
+}
