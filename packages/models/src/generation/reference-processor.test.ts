@@ -44,20 +44,16 @@ describe('ReferenceLogitsProcessor', () => {
   it('feeds the reference the same prefixes: its log-probs of the sampled tokens equal teacher forcing', async () => {
     const policy = await model(1);
     const reference = await model(2);
-    const seen: { row: string; lp: number }[][] = [];
+    // seen[step][i]: the reference's log-softmax row for the i-th live row of that step, and which row it was.
+    const seen: { row: string; ref: Float64Array }[][] = [];
     let step = -1;
     const recorder = new ReferenceLogitsProcessor(reference, prompts, (_p, r) => {
-      // Called once per live row per step; keep the reference's log-softmax rows in order.
-      seen[step] ??= [];
-      seen[step].push({ row: '', lp: 0 });
-      (seen[step].at(-1) as { row: string; lp: number; ref?: Float64Array }).ref = logSoftmaxRow(
-        r,
-        new Float64Array(r.length),
-      );
+      seen[step].push({ row: '', ref: logSoftmaxRow(r, new Float64Array(r.length)) });
     });
     const wrapped = {
       async process(logits: Float32Array, ctx: Parameters<ReferenceLogitsProcessor['process']>[1]) {
         step = ctx.step;
+        seen[step] = [];
         await recorder.process(logits, ctx);
         ctx.rows.forEach((row, i) => {
           seen[step][i].row = `${row.prompt}:${row.sample}`;
@@ -76,8 +72,8 @@ describe('ReferenceLogitsProcessor', () => {
         if (g.tokenIds.length === 0) continue;
         const [teacher] = await reference.scoreTokens([reference.encodePrompt(prompts[p])], [g.tokenIds]);
         g.tokenIds.forEach((tok, t) => {
-          const rec = seen[t].find((x) => x.row === `${p}:${s}`) as { ref: Float64Array };
-          expect(rec.ref[tok]).toBeCloseTo(teacher[t], 4);
+          const rec = seen[t].find((x) => x.row === `${p}:${s}`);
+          expect(rec?.ref[tok]).toBeCloseTo(teacher[t], 4);
         });
       }
     }
