@@ -10,6 +10,7 @@ import {
   type KvCache,
   OnnxDecoderRunner,
 } from '../generation/runner.js';
+import { int64, RecomputeRunner } from '../generation/testing/recompute-runner.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import ref from './fixtures/tiny-gpt2-reference.json' with { type: 'json' };
 import { loadLanguageModel, readEosTokenIds } from './load-lm.js';
@@ -18,12 +19,6 @@ import { loadLanguageModel, readEosTokenIds } from './load-lm.js';
 // `optimum-cli export onnx --task text-generation-with-past` exports gpt2, in the transformers.js folder layout.
 // Reference values are PyTorch's (same script).
 const folder = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tiny-gpt2');
-const int64 = (rows: number[][]) =>
-  Tensor.fromArray(
-    rows.map((r) => r.map(BigInt)),
-    { dtype: 'int64' },
-  );
-
 function maxAbsDiff(a: ArrayLike<number>, b: readonly number[]): number {
   expect(a.length).toBe(b.length);
   let m = 0;
@@ -35,56 +30,6 @@ function logSoftmax(row: readonly number[]): number[] {
   const max = Math.max(...row);
   const lz = max + Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
   return row.map((x) => x - lz);
-}
-
-/** Recomputes the whole sequence every step (the model's cache unused): what a KV cache must reproduce. */
-class RecomputeRunner implements DecoderRunner {
-  private history = new WeakMap<KvCache, { ids: number[][]; pos: number[][]; mask: number[][] }>();
-  constructor(private readonly inner: DecoderRunner) {}
-  get vocabSize() {
-    return this.inner.vocabSize;
-  }
-  async forward(batch: ForwardBatch) {
-    const rows = (t: Tensor) => {
-      const [b, n] = t.shape;
-      const d = t.data as BigInt64Array;
-      return Array.from({ length: b }, (_, r) => Array.from(d.subarray(r * n, (r + 1) * n), Number));
-    };
-    const prev = batch.cache ? this.history.get(batch.cache)! : { ids: [], pos: [], mask: [] };
-    const ids = rows(batch.inputIds).map((r, i) => [...(prev.ids[i] ?? []), ...r]);
-    const pos = rows(batch.positionIds).map((r, i) => [...(prev.pos[i] ?? []), ...r]);
-    const mask = rows(batch.attentionMask);
-    const out = await this.inner.forward({
-      inputIds: int64(ids),
-      positionIds: int64(pos),
-      attentionMask: int64(mask),
-      cache: null,
-    });
-    const [b, total, v] = out.logits.shape;
-    const s = batch.inputIds.shape[1];
-    const last = new Float32Array(b * s * v);
-    for (let r = 0; r < b; r++)
-      last.set(
-        (out.logits.data as Float32Array).subarray((r * total + total - s) * v, (r * total + total) * v),
-        r * s * v,
-      );
-    const cache: KvCache = [];
-    this.history.set(cache, { ids, pos, mask });
-    return { logits: new Tensor('float32', last, [b, s, v]), cache };
-  }
-  selectRows(cache: KvCache, keep: readonly number[]) {
-    const h = this.history.get(cache)!;
-    const next: KvCache = [];
-    this.history.set(next, {
-      ids: keep.map((i) => h.ids[i]),
-      pos: keep.map((i) => h.pos[i]),
-      mask: keep.map((i) => h.mask[i]),
-    });
-    return next;
-  }
-  dispose() {
-    return this.inner.dispose();
-  }
 }
 
 let lm: LocalLanguageModel;

@@ -1,4 +1,4 @@
-import { type CompiledGraph, type IOSpec, Tensor } from '@proj/runtime';
+import { type CompiledGraph, type DType, type IOSpec, Tensor } from '@proj/runtime';
 import { GenerationError } from './sampling.js';
 
 /** Per-layer key/value tensors in the Optimum layout [batch, kv_heads, length, head_dim], flattened k0, v0, k1, v1... */
@@ -58,6 +58,8 @@ interface DecoderIO {
   presentValues: string[];
   kvHeads: number;
   headDim: number;
+  /** Element type of the past inputs (float16 exports take float16 caches). */
+  pastDType: DType;
 }
 
 function discoverIO(inputs: readonly IOSpec[], outputs: readonly IOSpec[], label: string): DecoderIO {
@@ -87,6 +89,7 @@ function discoverIO(inputs: readonly IOSpec[], outputs: readonly IOSpec[], label
   }
   let kvHeads = 0;
   let headDim = 0;
+  let pastDType: DType = 'float32';
   if (pastKeys.length) {
     const spec = inputs.find((i) => i.name === pastKeys[0])!;
     const [, h, , d] = spec.shape ?? [];
@@ -97,6 +100,7 @@ function discoverIO(inputs: readonly IOSpec[], outputs: readonly IOSpec[], label
     }
     kvHeads = h;
     headDim = d;
+    pastDType = spec.dtype ?? 'float32';
   }
   return {
     inputIds: 'input_ids',
@@ -109,6 +113,7 @@ function discoverIO(inputs: readonly IOSpec[], outputs: readonly IOSpec[], label
     presentValues,
     kvHeads,
     headDim,
+    pastDType,
   };
 }
 
@@ -164,11 +169,11 @@ export class OnnxDecoderRunner implements DecoderRunner {
     if (io.useCacheBranch) feeds[io.useCacheBranch] = Tensor.full([1], batch.cache ? 1 : 0, 'bool');
     if (this.cached) {
       const b = ids.shape[0];
+      // First step: an empty (length-0) past in the model's own dtype.
+      const empty = () => Tensor.zeros([b, io.kvHeads, 0, io.headDim], io.pastDType);
       io.pastKeys.forEach((k, l) => {
-        feeds[k] = batch.cache ? batch.cache[2 * l] : Tensor.zeros([b, io.kvHeads, 0, io.headDim]);
-        feeds[io.pastValues[l]] = batch.cache
-          ? batch.cache[2 * l + 1]
-          : Tensor.zeros([b, io.kvHeads, 0, io.headDim]);
+        feeds[k] = batch.cache ? batch.cache[2 * l] : empty();
+        feeds[io.pastValues[l]] = batch.cache ? batch.cache[2 * l + 1] : empty();
       });
     }
     const out = await this.fn(feeds);
