@@ -1,15 +1,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Tensor } from '@proj/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatTemplateError } from '../generation/chat-template.js';
 import type { LocalLanguageModel } from '../generation/local-lm.js';
-import {
-  type DecoderRunner,
-  type ForwardBatch,
-  type KvCache,
-  OnnxDecoderRunner,
-} from '../generation/runner.js';
+import { OnnxDecoderRunner } from '../generation/runner.js';
 import { int64, RecomputeRunner } from '../generation/testing/recompute-runner.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import ref from './fixtures/tiny-gpt2-reference.json' with { type: 'json' };

@@ -3,12 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { compile, Graph, ops, type Tensor } from '@proj/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalLanguageModel } from '../generation/local-lm.js';
-import {
-  type DecoderRunner,
-  type ForwardBatch,
-  type KvCache,
-  OnnxDecoderRunner,
-} from '../generation/runner.js';
+import { OnnxDecoderRunner } from '../generation/runner.js';
 import { int64, RecomputeRunner } from '../generation/testing/recompute-runner.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import llamaRef from './fixtures/tiny-llama-reference.json' with { type: 'json' };
