@@ -1,5 +1,6 @@
 import { Rng, Tensor } from '@proj/runtime';
 import type { GenerateOptions, Generation, LogitsContext } from '../interfaces.js';
+import { leftPad } from './padding.js';
 import type { DecoderRunner, KvCache } from './runner.js';
 import { checkSampling, GenerationError, type SamplingParams, sampleToken } from './sampling.js';
 
@@ -99,19 +100,11 @@ export async function runGeneration(
   }));
 
   // Prefill: left-pad prompts; positions count real tokens only.
-  const b0 = rows.length;
-  const ids = new BigInt64Array(b0 * maxPrompt).fill(BigInt(env.padTokenId));
-  const mask = new BigInt64Array(b0 * maxPrompt);
-  const pos = new BigInt64Array(b0 * maxPrompt);
-  rows.forEach((r, i) => {
-    const p = r.req.promptIds;
-    const off = maxPrompt - p.length;
-    for (let j = 0; j < p.length; j++) {
-      ids[i * maxPrompt + off + j] = BigInt(p[j]);
-      mask[i * maxPrompt + off + j] = 1n;
-      pos[i * maxPrompt + off + j] = BigInt(j);
-    }
-  });
+  const prefill = leftPad(
+    rows.map((r) => r.req.promptIds),
+    env.padTokenId,
+  );
+  const mask = prefill.attentionMask.data as BigInt64Array;
   let live = rows.map((_, i) => i);
   let maskRows: BigInt64Array[] = rows.map((_, i) => mask.slice(i * maxPrompt, (i + 1) * maxPrompt));
   let nextPos = rows.map((r) => r.req.promptIds.length);
@@ -121,9 +114,7 @@ export async function runGeneration(
     {
       throwIfAborted(signal);
       const out = await env.runner.forward({
-        inputIds: new Tensor('int64', ids, [b0, maxPrompt]),
-        attentionMask: new Tensor('int64', mask, [b0, maxPrompt]),
-        positionIds: new Tensor('int64', pos, [b0, maxPrompt]),
+        ...prefill,
         cache: null,
         capacity: maxPrompt + maxNew,
       });

@@ -1,8 +1,9 @@
-import { type CompileOptions, compile, Tensor } from '@proj/runtime';
+import { type CompileOptions, compile } from '@proj/runtime';
 import type { GenerateOptions, Generation, LanguageModel, Prompt } from '../interfaces.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { ChatTemplate } from './chat-template.js';
 import { type GenerationRequest, runGeneration } from './generate.js';
+import { leftPad } from './padding.js';
 import { type DecoderRunner, OnnxDecoderRunner } from './runner.js';
 import { GenerationError, logSoftmaxRow } from './sampling.js';
 
@@ -234,25 +235,8 @@ export class LocalLanguageModel implements LanguageModel {
         `${this.id}: a sequence of ${width} tokens exceeds the model's ${max} positions; shorten the prompt or completion.`,
       );
     }
-    const b = seqs.length;
-    const pad = BigInt(this.tokenizer.padTokenId ?? this.tokenizer.eosTokenId ?? 0);
-    const ids = new BigInt64Array(b * width).fill(pad);
-    const mask = new BigInt64Array(b * width);
-    const pos = new BigInt64Array(b * width);
-    seqs.forEach((s, r) => {
-      const off = width - s.length;
-      s.forEach((tok, j) => {
-        ids[r * width + off + j] = BigInt(tok);
-        mask[r * width + off + j] = 1n;
-        pos[r * width + off + j] = BigInt(j);
-      });
-    });
-    const { logits } = await this.runner.forward({
-      inputIds: new Tensor('int64', ids, [b, width]),
-      attentionMask: new Tensor('int64', mask, [b, width]),
-      positionIds: new Tensor('int64', pos, [b, width]),
-      cache: null,
-    });
+    const batch = leftPad(seqs, this.tokenizer.padTokenId ?? this.tokenizer.eosTokenId ?? 0);
+    const { logits } = await this.runner.forward({ ...batch, cache: null });
     return { logits, width };
   }
 

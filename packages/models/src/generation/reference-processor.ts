@@ -1,6 +1,7 @@
 import { Tensor } from '@proj/runtime';
 import type { LogitsContext, LogitsProcessor, Prompt } from '../interfaces.js';
 import type { LocalLanguageModel } from './local-lm.js';
+import { leftPad } from './padding.js';
 import type { KvCache } from './runner.js';
 import { GenerationError } from './sampling.js';
 
@@ -60,29 +61,15 @@ export class ReferenceLogitsProcessor implements LogitsProcessor {
       }
       return [...this.reference.encodePrompt(p), ...row.generated];
     });
-    const width = Math.max(...ids.map((s) => s.length));
-    const b = ids.length;
-    const pad = BigInt(this.reference.tokenizer.padTokenId ?? this.reference.tokenizer.eosTokenId ?? 0);
-    const input = new BigInt64Array(b * width).fill(pad);
-    const mask = new BigInt64Array(b * width);
-    const pos = new BigInt64Array(b * width);
-    ids.forEach((s, r) => {
-      const off = width - s.length;
-      s.forEach((tok, j) => {
-        input[r * width + off + j] = BigInt(tok);
-        mask[r * width + off + j] = 1n;
-        pos[r * width + off + j] = BigInt(j);
-      });
-    });
-    const out = await this.reference.runner.forward({
-      inputIds: new Tensor('int64', input, [b, width]),
-      attentionMask: new Tensor('int64', mask, [b, width]),
-      positionIds: new Tensor('int64', pos, [b, width]),
-      cache: null,
-    });
+    const batch = leftPad(
+      ids,
+      this.reference.tokenizer.padTokenId ?? this.reference.tokenizer.eosTokenId ?? 0,
+    );
+    const out = await this.reference.runner.forward({ ...batch, cache: null });
     this.cache = out.cache;
     this.keys = ctx.rows.map((row) => `${row.prompt}:${row.sample}`);
-    this.masks = ids.map((_, r) => mask.slice(r * width, (r + 1) * width));
+    const mask = batch.attentionMask.data as BigInt64Array;
+    this.masks = ids.map((_, r) => mask.slice(r * batch.width, (r + 1) * batch.width));
     this.nextPos = ids.map((s) => s.length);
     this.logits = lastRows(out.logits);
   }
