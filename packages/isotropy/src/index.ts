@@ -101,6 +101,12 @@ export {
   scoreRecords,
 } from './evaluation/score.js';
 export {
+  CrossEncoderEntailment,
+  type CrossEncoderEntailmentOptions,
+  type CrossEncoderMode,
+  type PairClassifier,
+} from './nli/cross-encoder.js';
+export {
   type Entailment,
   type EntailmentCallOptions,
   type EntailmentFromFunctionOptions,

@@ -96,6 +96,17 @@ describe('README', () => {
     await (r.vars.embedder as models.LocalEmbedder).dispose();
   });
 
+  it('sequence classifiers: a saved NLI folder classifies a pair into its labels', async () => {
+    const r = await run(block('saveClassifierFolder('), ['verdict', 'nli']);
+    expect(r.expr('verdict.probabilities.length')).toBe(3);
+    const v = r.vars.verdict as models.Classification;
+    expect(v.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(r.expr('nli.labels.includes(verdict.label)')).toBe(true);
+    expect(v.label).toBe(
+      ['contradiction', 'entailment', 'neutral'][v.probabilities.indexOf(Math.max(...v.probabilities))],
+    );
+  });
+
   it('tokenizers: the ids and masks the comments state', async () => {
     const r = await run(`${FIRST}\n${block('ByteTokenizer.create({ addBos: true })')}`, ['lm']);
     expect(r.expr("bytes.encode('hé')")).toEqual([257, 104, 195, 169]);
@@ -188,6 +199,7 @@ describe('README', () => {
       'buildDecoderGraph(llama',
       'buildLmTrainingGraph(abcConfig',
       'saveEncoderFolder(',
+      'saveClassifierFolder(',
       'ByteTokenizer.create({ addBos: true })',
       'const noLetterE: LogitsProcessor',
       'new ReferenceLogitsProcessor(reference',

@@ -1,7 +1,9 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
+  CrossEncoderEntailment,
   discreteSemanticEntropy,
   ESTIMATORS,
   entailmentFromFunction,
@@ -9,7 +11,14 @@ import {
   parseEvaluationJsonl,
   semanticIsotropy,
 } from '@proj/isotropy';
-import { ByteTokenizer, gpt2Config, LocalEmbedder, ParameterStore, saveDecoderFolder } from '@proj/models';
+import {
+  ByteTokenizer,
+  gpt2Config,
+  LocalEmbedder,
+  LocalSequenceClassifier,
+  ParameterStore,
+  saveDecoderFolder,
+} from '@proj/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type FakeCompletionRequest,
@@ -51,6 +60,10 @@ function complete(req: FakeCompletionRequest, j: number): string {
 
 let server: FakeOpenAIServer;
 let dir: string;
+/** A tiny torch-exported NLI cross-encoder (written by packages/models/scripts/classifier_reference.py). */
+const nliDir = fileURLToPath(
+  new URL('../../../../packages/models/src/encoder/fixtures/tiny-bert-nli', import.meta.url),
+);
 beforeAll(async () => {
   server = await FakeOpenAIServer.start({ complete, embed: embedOf });
   dir = await mkdtemp(join(tmpdir(), 'proj-trust-'));
@@ -491,15 +504,62 @@ describe('proj trust evaluate', () => {
     expect(report.rows[2].spearman).toEqual(expected.rows[1].spearman);
   });
 
+  it('runs LUQ and semantic entropy with a local NLI cross-encoder folder (--nli-dir)', async () => {
+    const r = await run([
+      'trust',
+      'evaluate',
+      '--nli-dir',
+      nliDir,
+      '--estimators',
+      'luq,semanticEntropy',
+      '--reps',
+      '20',
+      '--json',
+      datasetPath,
+    ]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out).report;
+    expect(report.rows[0].label).toBe('LUQ (nli:tiny-bert-nli)');
+    // The same cross-encoder, applied directly, gives the numbers behind the table.
+    const records = (await readFile(datasetPath, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { responses: string[]; factuality: number });
+    const clf = await LocalSequenceClassifier.fromFolder(nliDir);
+    const nli = new CrossEncoderEntailment(clf);
+    const luqs: number[] = [];
+    const ses: number[] = [];
+    for (const rec of records) {
+      luqs.push((await luq(rec.responses, nli)).uncertainty);
+      ses.push((await discreteSemanticEntropy(rec.responses, nli)).entropy);
+    }
+    await clf.dispose();
+    const { evaluateScores } = await import('@proj/isotropy');
+    const expected = evaluateScores(
+      { luq: luqs, semanticEntropy: ses },
+      records.map((x) => x.factuality),
+      { threshold: 0.5, reps: 20, seed: 0 },
+    );
+    expect(report.rows[0].r2).toEqual(expected.rows[0].r2);
+    expect(report.rows[1].spearman).toEqual(expected.rows[1].spearman);
+  });
+
   it('rejects unknown estimators and missing judges as usage errors', async () => {
     const a = await run(['trust', 'evaluate', '--estimators', 'luq', datasetPath]);
     expect(a.code).toBe(2);
-    expect(a.err).toMatch(/unknown estimator 'luq' \(it needs --nli-model\)/);
+    expect(a.err).toMatch(/unknown estimator 'luq' \(it needs --nli-model or --nli-dir\)/);
     const b = await run(['trust', 'evaluate', '--nli-model', 'j', datasetPath]);
     expect(b.code).toBe(2);
     expect(b.err).toMatch(/--nli-model needs --nli-endpoint/);
     const c = await run(['trust', 'evaluate', '--threshold', '0', datasetPath]);
     expect(c.code).toBe(2);
+    const both = await run(['trust', 'evaluate', '--nli-model', 'j', '--nli-dir', nliDir, datasetPath]);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/either --nli-model or --nli-dir/);
+    const missing = await run(['trust', 'evaluate', '--nli-dir', join(dir, 'nope'), datasetPath]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/--nli-dir .*nope.*does not exist/);
     const d = await run(['trust', 'evaluate', '-'], '{"prompt": "p", "responses": ["a", "b"]}');
     expect(d.code).toBe(1);
     expect(d.err).toMatch(/stdin:1: "factuality" must be a number/);

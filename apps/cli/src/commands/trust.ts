@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  CrossEncoderEntailment,
   type Entailment,
   ESTIMATORS,
   type EstimatorDescriptor,
@@ -22,6 +23,7 @@ import {
   EndpointError,
   type LanguageModel,
   LocalEmbedder,
+  LocalSequenceClassifier,
   loadLanguageModel,
   RemoteEmbedder,
   RemoteLanguageModel,
@@ -169,6 +171,12 @@ const nli: Record<string, OptionSpec> = {
     type: 'string',
     valueName: 'url',
     description: 'API root of the judge (default: --endpoint).',
+  },
+  'nli-dir': {
+    type: 'string',
+    valueName: 'dir',
+    description:
+      'Add the NLI baselines with a local NLI cross-encoder folder (Optimum text-classification export with entailment / contradiction labels).',
   },
   'judge-format': {
     type: 'string',
@@ -571,7 +579,8 @@ each predicts factuality, side by side: R^2 of factuality ~ score (the paper's m
 AUROC for detecting factuality < --threshold, each with a seeded bootstrap 95% interval. One prompt per line:
   {"prompt": "...", "responses": ["...", "..."], "factuality": 0.82, "embeddings": [[...], [...]]}
 With "embeddings" on every line it runs offline; otherwise give --embed-endpoint / --embed-model.
---nli-model adds LUQ and discrete semantic entropy, with that model as an entailment judge.
+--nli-model adds LUQ and discrete semantic entropy, with that model as an entailment judge; --nli-dir does the
+same with a local NLI cross-encoder folder (e.g. an MNLI DeBERTa exported with optimum-cli).
 --out <dir> writes report.json, report.md, and SVG plots (a scatter per estimator, roc.svg).
 
 Examples:
@@ -619,7 +628,20 @@ async function runEvaluate(ctx: CommandContext): Promise<number> {
   const excerpt = excerptOf(v);
   const roles: EndpointRole[] = [];
   let entailment: Entailment | undefined;
+  let crossEncoder: LocalSequenceClassifier | undefined;
   const judgeModel = str(v, 'nli-model');
+  const nliDir = str(v, 'nli-dir');
+  if (judgeModel !== undefined && nliDir !== undefined)
+    throw new UsageError('pass either --nli-model or --nli-dir, not both.');
+  if (nliDir !== undefined) {
+    try {
+      crossEncoder = await LocalSequenceClassifier.fromFolder(nliDir);
+      entailment = new CrossEncoderEntailment(crossEncoder);
+    } catch (e) {
+      await crossEncoder?.dispose();
+      throw new TrustInputError(`--nli-dir ${nliDir}: ${(e as Error).message}`, { cause: e });
+    }
+  }
   if (judgeModel !== undefined) {
     const url = str(v, 'nli-endpoint') ?? str(v, 'endpoint') ?? process.env.OPENAI_BASE_URL;
     if (!url)
@@ -645,7 +667,9 @@ async function runEvaluate(ctx: CommandContext): Promise<number> {
     estimators = wanted.split(',').map((name) => {
       const found = available.find((e) => e.name === name.trim());
       if (!found) {
-        const nliHint = ['luq', 'semanticEntropy'].includes(name.trim()) ? ' (it needs --nli-model)' : '';
+        const nliHint = ['luq', 'semanticEntropy'].includes(name.trim())
+          ? ' (it needs --nli-model or --nli-dir)'
+          : '';
         throw new UsageError(
           `unknown estimator '${name.trim()}'${nliHint}; use ${available.map((e) => e.name).join(', ')}.`,
         );
@@ -675,6 +699,8 @@ async function runEvaluate(ctx: CommandContext): Promise<number> {
     });
   } catch (e) {
     throw explain(e, roles);
+  } finally {
+    await crossEncoder?.dispose();
   }
   const { report, plots } = result;
   const table = formatEvaluationTable(report);

@@ -1,18 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import {
-  type CompiledGraph,
-  compile,
-  DataLocation,
-  decodeModel,
-  encodeModel,
-  type Feeds,
-  loadModel,
-  type ModelSignature,
-  modelSignature,
-  type SessionOptions,
-  Tensor,
-} from '@proj/runtime';
+import { type CompiledGraph, compile, type Feeds, modelSignature, Tensor } from '@proj/runtime';
 import type { Embedder } from '../interfaces.js';
 import type { ParameterStore } from '../nn/params.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -20,25 +7,24 @@ import { type EncoderConfig, validateEncoderConfig } from './config.js';
 import { EmbedderError, EncoderFolderError } from './errors.js';
 import { folderEncoderConfig, PROJ_ENCODER_KEY, readFolderJson, requireFolder } from './folder.js';
 import { buildEncoderGraph } from './graph.js';
+import {
+  checkPositiveInt,
+  describeSignature,
+  type EncoderRunOptions,
+  findOnnx,
+  maxLengthOf,
+  readOnnx,
+  sessionOptionsOf,
+} from './onnx-folder.js';
 import { meanPoolNormalize, normalizeRow } from './pooling.js';
 
 /** Options of {@link LocalEmbedder}. */
-export interface LocalEmbedderOptions
-  extends Pick<SessionOptions, 'executionProvider' | 'deviceId' | 'intraOpNumThreads' | 'optimizationLevel'> {
-  /** Texts per ONNX Runtime call. Default 32. */
-  batchSize?: number;
-  /**
-   * Longest token sequence (special tokens included); longer texts are truncated, keeping [CLS] / [SEP].
-   * Default: the model's position table size, capped by the tokenizer's `model_max_length`.
-   */
-  maxLength?: number;
+export interface LocalEmbedderOptions extends EncoderRunOptions {
   /**
    * Batch texts of similar token length together (within windows of 16 batches; the input order is restored), so
    * short texts are not padded to the longest text of the call. Default true.
    */
   sortByLength?: boolean;
-  /** The embedder's `id`. Default: the folder name (or 'local-encoder'). */
-  id?: string;
 }
 
 /** Options of {@link LocalEmbedder.fromFolder}. */
@@ -63,18 +49,6 @@ const TOKEN_OUTPUTS = ['last_hidden_state', 'token_embeddings'];
 /** Batches per tokenise-and-sort window of an embed() call. */
 const WINDOW_BATCHES = 16;
 const POOLED_OUTPUTS = ['sentence_embedding'];
-
-function checkPositiveInt(v: number | undefined, name: string): void {
-  if (v !== undefined && (!Number.isSafeInteger(v) || v < 1))
-    throw new EmbedderError(`${name} must be a positive integer, got ${v}.`);
-}
-
-/** A (multi-line) JSON-ish list of a signature, for error messages. */
-function describe(sig: ModelSignature): string {
-  const fmt = (v: { name: string; dtype: string | null; shape: unknown[] | null }) =>
-    `${v.name}: ${v.dtype ?? '?'}[${(v.shape ?? ['?']).join(', ')}]`;
-  return `inputs ${sig.inputs.map(fmt).join('; ')}; outputs ${sig.outputs.map(fmt).join('; ')}`;
-}
 
 /**
  * An {@link Embedder} running a BERT-like encoder locally with ONNX Runtime: the project's own encoders (in
@@ -145,7 +119,7 @@ export class LocalEmbedder implements Embedder {
     }
     const built = buildEncoderGraph(config, store);
     const fn = await compile(built.g, {
-      ...sessionOptions(options),
+      ...sessionOptionsOf(options),
       outputs: { sentence_embedding: built.embedding },
     });
     const runner: Runner = {
@@ -162,7 +136,7 @@ export class LocalEmbedder implements Embedder {
       {
         id: options.id ?? 'local-encoder',
         dimension: config.dModel,
-        maxLength: maxLengthOf(options, config.maxPositions, tokenizer),
+        maxLength: maxLengthOf(options, config.maxPositions, tokenizer, EmbedderError),
         padId: tokenizer.padTokenId ?? config.padTokenId ?? 0,
       },
       options,
@@ -204,20 +178,20 @@ export class LocalEmbedder implements Embedder {
       );
     }
 
-    const onnxPath = await findOnnx(dir, options.onnxFile);
+    const onnxPath = await findOnnx(dir, options.onnxFile, 'feature-extraction');
     const bytes = await readOnnx(onnxPath);
     const sig = modelSignature(bytes.model);
     const names = new Set(sig.inputs.map((i) => i.name));
     for (const need of ['input_ids', 'attention_mask']) {
       if (!names.has(need))
         throw new EncoderFolderError(
-          `${onnxPath} has no '${need}' input, so it is not a text encoder export (${describe(sig)}).`,
+          `${onnxPath} has no '${need}' input, so it is not a text encoder export (${describeSignature(sig)}).`,
         );
     }
     const extra = [...names].filter((n) => !['input_ids', 'attention_mask', 'token_type_ids'].includes(n));
     if (extra.length) {
       throw new EncoderFolderError(
-        `${onnxPath} takes inputs the embedder cannot feed: ${extra.join(', ')} (${describe(sig)}). Export an encoder for feature-extraction without past key values or position ids.`,
+        `${onnxPath} takes inputs the embedder cannot feed: ${extra.join(', ')} (${describeSignature(sig)}). Export an encoder for feature-extraction without past key values or position ids.`,
       );
     }
     const idsSpec = sig.inputs.find((i) => i.name === 'input_ids')!;
@@ -231,7 +205,7 @@ export class LocalEmbedder implements Embedder {
     );
     if (!output) {
       throw new EncoderFolderError(
-        `${onnxPath} has none of the outputs ${own ? POOLED_OUTPUTS.join(', ') : [...POOLED_OUTPUTS, ...TOKEN_OUTPUTS].join(', ')} (${describe(sig)}).`,
+        `${onnxPath} has none of the outputs ${own ? POOLED_OUTPUTS.join(', ') : [...POOLED_OUTPUTS, ...TOKEN_OUTPUTS].join(', ')} (${describeSignature(sig)}).`,
       );
     }
     const outSpec = sig.outputs.find((o) => o.name === output)!;
@@ -256,7 +230,7 @@ export class LocalEmbedder implements Embedder {
         `${configPath} states no hidden size (hidden_size) and ${onnxPath}'s '${output}' has a dynamic width; add hidden_size to config.json.`,
       );
     }
-    const fn = await compile(bytes.bytes, sessionOptions(options));
+    const fn = await compile(bytes.bytes, sessionOptionsOf(options));
     const runner: Runner = {
       fn,
       idsName: 'input_ids',
@@ -273,7 +247,7 @@ export class LocalEmbedder implements Embedder {
       {
         id: options.id ?? basename(resolve(dir)),
         dimension,
-        maxLength: maxLengthOf(options, positions, tokenizer),
+        maxLength: maxLengthOf(options, positions, tokenizer, EmbedderError),
         padId: tokenizer.padTokenId ?? padFromConfig ?? 0,
       },
       options,
@@ -388,67 +362,7 @@ export class LocalEmbedder implements Embedder {
 }
 
 function checkOptions(o: LocalEmbedderOptions): void {
-  checkPositiveInt(o.batchSize, 'batchSize');
-  checkPositiveInt(o.maxLength, 'maxLength');
-  checkPositiveInt(o.intraOpNumThreads, 'intraOpNumThreads');
-}
-
-function sessionOptions(o: LocalEmbedderOptions): SessionOptions {
-  const s: SessionOptions = {};
-  if (o.executionProvider !== undefined) s.executionProvider = o.executionProvider;
-  if (o.deviceId !== undefined) s.deviceId = o.deviceId;
-  if (o.intraOpNumThreads !== undefined) s.intraOpNumThreads = o.intraOpNumThreads;
-  if (o.optimizationLevel !== undefined) s.optimizationLevel = o.optimizationLevel;
-  return s;
-}
-
-function maxLengthOf(o: LocalEmbedderOptions, positions: number | undefined, tokenizer: Tokenizer): number {
-  if (o.maxLength !== undefined) {
-    if (positions !== undefined && o.maxLength > positions) {
-      throw new EmbedderError(
-        `maxLength ${o.maxLength} exceeds the model's ${positions} positions; use at most ${positions}.`,
-      );
-    }
-    return o.maxLength;
-  }
-  const caps = [positions, tokenizer.modelMaxLength].filter((x): x is number => x !== undefined);
-  if (caps.length === 0) {
-    throw new EmbedderError(
-      'The model states no maximum length (max_position_embeddings, model_max_length); pass maxLength.',
-    );
-  }
-  return Math.min(...caps);
-}
-
-async function findOnnx(dir: string, file: string | undefined): Promise<string> {
-  const candidates = file !== undefined ? [file] : ['onnx/model.onnx', 'model.onnx'];
-  for (const c of candidates) {
-    const p = join(dir, c);
-    if (
-      await stat(p).then(
-        (s) => s.isFile(),
-        () => false,
-      )
-    )
-      return p;
-  }
-  throw new EncoderFolderError(
-    `${dir} has no ONNX model (looked for ${candidates.join(', ')}); export one (optimum-cli export onnx --task feature-extraction) or save the folder with saveEncoderFolder.`,
-  );
-}
-
-/** The model's bytes for ONNX Runtime (external data inlined) and its decoded form for the signature. */
-async function readOnnx(path: string): Promise<{ bytes: Uint8Array; model: ReturnType<typeof decodeModel> }> {
-  try {
-    const b = await readFile(path);
-    const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-    const model = decodeModel(bytes);
-    if (!model.graph.initializer.some((t) => t.dataLocation === DataLocation.EXTERNAL))
-      return { bytes, model };
-    const loaded = await loadModel(path, { inlineExternalData: true });
-    return { bytes: encodeModel(loaded.model), model: loaded.model };
-  } catch (err) {
-    if (err instanceof EncoderFolderError) throw err;
-    throw new EncoderFolderError(`Cannot load ${path}: ${(err as Error).message}`, { cause: err });
-  }
+  checkPositiveInt(o.batchSize, 'batchSize', EmbedderError);
+  checkPositiveInt(o.maxLength, 'maxLength', EmbedderError);
+  checkPositiveInt(o.intraOpNumThreads, 'intraOpNumThreads', EmbedderError);
 }

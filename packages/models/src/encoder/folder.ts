@@ -55,10 +55,18 @@ export function encoderParameterShapes(config: EncoderConfig): Map<string, numbe
   return out;
 }
 
-/** Check that `tensors` hold every weight of `config` with the right shape; `what` names the source in errors. */
-function checkWeights(config: EncoderConfig, tensors: ReadonlyMap<string, Tensor>, what: string): void {
+/**
+ * Check that `tensors` hold every weight of `shapes` (e.g. {@link encoderParameterShapes}) with that shape, in
+ * float32; `what` names the source in errors.
+ * @throws {EncoderFolderError} listing the missing and misshaped weights.
+ */
+export function checkWeights(
+  shapes: ReadonlyMap<string, readonly number[]>,
+  tensors: ReadonlyMap<string, Tensor>,
+  what: string,
+): void {
   const problems: string[] = [];
-  for (const [name, shape] of encoderParameterShapes(config)) {
+  for (const [name, shape] of shapes) {
     const t = tensors.get(name);
     if (!t) problems.push(`missing '${name}' [${shape.join(', ')}]`);
     else if (t.dtype !== 'float32') problems.push(`'${name}' is ${t.dtype}, expected float32`);
@@ -69,7 +77,7 @@ function checkWeights(config: EncoderConfig, tensors: ReadonlyMap<string, Tensor
   if (problems.length) {
     const shown =
       problems.slice(0, 8).join('; ') + (problems.length > 8 ? `; and ${problems.length - 8} more` : '');
-    throw new EncoderFolderError(`${what} do not match the encoder config: ${shown}.`);
+    throw new EncoderFolderError(`${what} do not match the model config: ${shown}.`);
   }
 }
 
@@ -126,7 +134,7 @@ export async function saveEncoderFolder(dir: string, options: SaveEncoderFolderO
     }
   }
   const tensors = source instanceof ParameterStore ? source.tensors() : new Map(source);
-  checkWeights(config, tensors, 'The weights');
+  checkWeights(encoderParameterShapes(config), tensors, 'The weights');
   const target = resolve(dir);
   const exists = await stat(target).then(
     () => true,
@@ -279,7 +287,7 @@ export async function loadEncoderFolder(dir: string): Promise<LoadedEncoderFolde
     const name = k.startsWith('bert.') ? k.slice(5) : k;
     if (wanted.has(name)) tensors.set(name, v);
   }
-  checkWeights(config, tensors, `The weights in ${weightsPath}`);
+  checkWeights(wanted, tensors, `The weights in ${weightsPath}`);
   return {
     config,
     store: new ParameterStore({ tensors }),

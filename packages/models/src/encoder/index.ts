@@ -1,4 +1,29 @@
-/** Encoder embedders (BERT family): config, graphs (inference and InfoNCE training), model folders, LocalEmbedder. */
+/**
+ * Encoders (BERT family): config, graphs (embedding, InfoNCE training, sequence classification), model folders,
+ * LocalEmbedder and LocalSequenceClassifier.
+ */
+
+export {
+  type Classification,
+  ClassifierError,
+  type ClassifierInput,
+  type LoadedClassifierFolder,
+  LocalSequenceClassifier,
+  type LocalSequenceClassifierFolderOptions,
+  type LocalSequenceClassifierOptions,
+  loadClassifierFolder,
+  type SaveClassifierFolderOptions,
+  saveClassifierFolder,
+} from './classifier.js';
+export {
+  buildClassifierGraph,
+  buildClassifierTrainingGraph,
+  type ClassifierGraph,
+  type ClassifierGraphOptions,
+  type ClassifierTrainingGraph,
+  classifierParameterShapes,
+  classifyBatch,
+} from './classifier-graph.js';
 export {
   bertConfig,
   type EncoderConfig,
@@ -11,6 +36,7 @@ export {
 export { LocalEmbedder, type LocalEmbedderFolderOptions, type LocalEmbedderOptions } from './embedder.js';
 export { EmbedderError, EncoderFolderError } from './errors.js';
 export {
+  checkWeights,
   type EncoderTokenizerFiles,
   encoderParameterShapes,
   type LoadedEncoderFolder,
@@ -29,4 +55,5 @@ export {
   type InfoNceGraph,
   type InfoNceOptions,
 } from './graph.js';
+export type { EncoderRunOptions } from './onnx-folder.js';
 export { meanPoolNormalize, normalizeRow } from './pooling.js';

@@ -11,7 +11,15 @@ export {
   type TokenizerJson,
   writeTokenizerFiles,
 } from './files.js';
-export { type BatchEncodeOptions, type DecodeOptions, type EncodeOptions, Tokenizer } from './tokenizer.js';
+export {
+  type BatchEncodeOptions,
+  type DecodeOptions,
+  type EncodeOptions,
+  type EncodePairOptions,
+  longestFirst,
+  type PairEncoding,
+  Tokenizer,
+} from './tokenizer.js';
 export {
   BERT_SPECIALS,
   WordPieceTokenizer,

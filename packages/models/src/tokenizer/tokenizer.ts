@@ -17,6 +17,36 @@ export interface DecodeOptions {
   skipSpecialTokens?: boolean;
 }
 
+/** Options of {@link Tokenizer.encodePair}. */
+export interface EncodePairOptions {
+  /**
+   * Longest row (special tokens included). Longer pairs are an error unless `truncation` is set, in which case
+   * they are cut the way the tokenizers library's `longest_first` strategy cuts them: the shorter text keeps
+   * what it can and the longer one takes the rest; when both are too long each keeps half (the longer text the
+   * odd token). Tokens are removed from the end of each text.
+   */
+  maxLength?: number;
+  /** Cut pairs longer than `maxLength` (special tokens are kept). Default false. */
+  truncation?: boolean;
+}
+
+/** One encoded text pair: ids with the post-processor's special tokens, and each token's segment (type) id. */
+export interface PairEncoding {
+  /** Token ids, e.g. `[CLS] first [SEP] second [SEP]` for BERT. */
+  ids: number[];
+  /** Segment id of every token (BERT: 0 up to the first [SEP], 1 after; RoBERTa-style tokenizers: all 0). */
+  typeIds: number[];
+}
+
+/** The special tokens a post-processor puts around and between the two texts of a pair. */
+interface PairTemplate {
+  prefix: number[];
+  middle: number[];
+  suffix: number[];
+  /** Type ids of prefix, first text, middle, second text, suffix. */
+  types: [number, number, number, number, number];
+}
+
 /** Options of {@link Tokenizer.encodeBatch}. */
 export interface BatchEncodeOptions extends EncodeOptions {
   /** `'longest'` pads to the longest row, `'max_length'` to `maxLength`. Default `'longest'`. */
@@ -108,6 +138,8 @@ export class Tokenizer {
   private readonly hf: HfTokenizer;
   /** Special tokens the post-processor puts around one sequence (undefined when it cannot be told). */
   private readonly template: { prefix: number[]; suffix: number[] } | undefined;
+  /** The pair layout, detected on first use (undefined: not yet; null: the tokenizer has no pair template). */
+  private pairTemplate: PairTemplate | null | undefined;
 
   private constructor(
     hf: HfTokenizer,
@@ -384,6 +416,97 @@ export class Tokenizer {
     );
   }
 
+  /**
+   * Encode a text pair the way cross-encoders (NLI, rerankers) take it: the tokenizer's pair template (BERT:
+   * `[CLS] first [SEP] second [SEP]`, types 0 then 1; RoBERTa: `<s> first </s></s> second </s>`) around both
+   * texts, with optional `longest_first` truncation.
+   *
+   * @throws {TokenizerError} when the tokenizer's post-processor has no pair template, when the pair is longer than
+   *   `maxLength` without `truncation`, or when `maxLength` leaves no room for the special tokens.
+   * @example
+   * ```ts
+   * const { ids, typeIds } = tok.encodePair('A cat sat on the mat.', 'A cat sat.', { maxLength: 128, truncation: true });
+   * ```
+   */
+  encodePair(first: string, second: string, options: EncodePairOptions = {}): PairEncoding {
+    for (const [name, v] of [
+      ['first', first],
+      ['second', second],
+    ] as const) {
+      if (typeof v !== 'string')
+        throw new TokenizerError(`encodePair(): ${name} is ${kindOf(v)}, not a string.`);
+    }
+    checkInt(options.maxLength, 'maxLength', 1);
+    if (this.pairTemplate === undefined) this.pairTemplate = this.detectPairTemplate();
+    const t = this.pairTemplate;
+    if (t === null) {
+      throw new TokenizerError(
+        `${this.source} has no pair template (its post_processor does not join two texts), so it cannot encode text pairs; use the tokenizer of a cross-encoder.`,
+      );
+    }
+    let a = this.encode(first, { addSpecialTokens: false });
+    let b = this.encode(second, { addSpecialTokens: false });
+    const { maxLength } = options;
+    const specials = t.prefix.length + t.middle.length + t.suffix.length;
+    if (maxLength !== undefined && a.length + b.length + specials > maxLength) {
+      if (!options.truncation) {
+        throw new TokenizerError(
+          `The pair has ${a.length + b.length + specials} tokens, more than maxLength ${maxLength}; pass truncation: true to cut it.`,
+        );
+      }
+      const budget = maxLength - specials;
+      if (budget < 0) {
+        throw new TokenizerError(
+          `maxLength ${maxLength} leaves no room for the ${specials} special tokens of a pair.`,
+        );
+      }
+      const [ka, kb] = longestFirst(a.length, b.length, budget);
+      a = a.slice(0, ka);
+      b = b.slice(0, kb);
+    }
+    const parts = [t.prefix, a, t.middle, b, t.suffix];
+    return {
+      ids: parts.flat(),
+      typeIds: parts.flatMap((p, i) => new Array<number>(p.length).fill(t.types[i])),
+    };
+  }
+
+  /**
+   * Find the pair layout by encoding two probe texts as a pair, with and without special tokens: with =
+   * prefix + first + middle + second + suffix. null when the post-processor does not join pairs that way.
+   */
+  private detectPairTemplate(): PairTemplate | null {
+    const probes = ['a', 'b', 'hello', 'world', '0', '1', '.'];
+    const bare = probes
+      .map((p) => ({ p, ids: this.hf.encode(p, { add_special_tokens: false }).ids }))
+      .filter((x) => x.ids.length > 0);
+    if (bare.length < 2) return null;
+    const [x, y] = bare;
+    let full: { ids: number[]; token_type_ids?: number[] };
+    try {
+      full = this.hf.encode(x.p, { text_pair: y.p, add_special_tokens: true, return_token_type_ids: true });
+    } catch {
+      return null;
+    }
+    const at = (seq: number[], from: number) => {
+      for (let k = from; k + seq.length <= full.ids.length; k++)
+        if (seq.every((id, j) => full.ids[k + j] === id)) return k;
+      return -1;
+    };
+    const i = at(x.ids, 0);
+    const j = i < 0 ? -1 : at(y.ids, i + x.ids.length);
+    if (j < 0) return null;
+    const iEnd = i + x.ids.length;
+    const jEnd = j + y.ids.length;
+    const type = (k: number, fallback: number) => full.token_type_ids?.[k] ?? fallback;
+    return {
+      prefix: full.ids.slice(0, i),
+      middle: full.ids.slice(iEnd, j),
+      suffix: full.ids.slice(jEnd),
+      types: [type(0, 0), type(i, 0), type(iEnd, type(i, 0)), type(j, 1), type(jEnd, type(j, 1))],
+    };
+  }
+
   /** Truncate the text's tokens to `maxLength` while keeping the post-processor's special tokens. */
   private encodeTruncated(
     text: string,
@@ -423,6 +546,23 @@ export class Tokenizer {
     }
     return undefined;
   }
+}
+
+/**
+ * Lengths the tokenizers library's `longest_first` strategy keeps of two texts of n1 and n2 tokens under a budget:
+ * the shorter keeps what it can, the longer takes the rest; when both exceed half, each keeps half (the longer
+ * text the odd token).
+ */
+export function longestFirst(n1: number, n2: number, budget: number): [number, number] {
+  if (n1 + n2 <= budget) return [n1, n2];
+  const swap = n1 > n2;
+  let [short, long] = swap ? [n2, n1] : [n1, n2];
+  long = short > budget ? short : Math.max(short, budget - short);
+  if (short + long > budget) {
+    short = Math.floor(budget / 2);
+    long = short + (budget % 2);
+  }
+  return swap ? [long, short] : [short, long];
 }
 
 function kindOf(v: unknown): string {

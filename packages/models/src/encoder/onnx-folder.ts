@@ -1,0 +1,114 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  DataLocation,
+  decodeModel,
+  encodeModel,
+  loadModel,
+  type ModelSignature,
+  type SessionOptions,
+} from '@proj/runtime';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { EncoderFolderError } from './errors.js';
+
+/** Session and batching options every local encoder endpoint (embedder, classifier) takes. */
+export interface EncoderRunOptions
+  extends Pick<SessionOptions, 'executionProvider' | 'deviceId' | 'intraOpNumThreads' | 'optimizationLevel'> {
+  /** Inputs per ONNX Runtime call. Default 32. */
+  batchSize?: number;
+  /**
+   * Longest token sequence (special tokens included); longer inputs are truncated, keeping the special tokens.
+   * Default: the model's position table size, capped by the tokenizer's `model_max_length`.
+   */
+  maxLength?: number;
+  /** The endpoint's `id`. Default: the folder name (for models built in memory, a generic name such as 'local-encoder'). */
+  id?: string;
+}
+
+type ErrorClass = new (message: string) => Error;
+
+/** Throw `Err` unless `v` is undefined or a positive integer. */
+export function checkPositiveInt(v: number | undefined, name: string, Err: ErrorClass): void {
+  if (v !== undefined && (!Number.isSafeInteger(v) || v < 1))
+    throw new Err(`${name} must be a positive integer, got ${v}.`);
+}
+
+/** A one-line list of a model's inputs and outputs, for error messages. */
+export function describeSignature(sig: ModelSignature): string {
+  const fmt = (v: { name: string; dtype: string | null; shape: unknown[] | null }) =>
+    `${v.name}: ${v.dtype ?? '?'}[${(v.shape ?? ['?']).join(', ')}]`;
+  return `inputs ${sig.inputs.map(fmt).join('; ')}; outputs ${sig.outputs.map(fmt).join('; ')}`;
+}
+
+/** The session options among `o` (only those set). */
+export function sessionOptionsOf(o: EncoderRunOptions): SessionOptions {
+  const s: SessionOptions = {};
+  if (o.executionProvider !== undefined) s.executionProvider = o.executionProvider;
+  if (o.deviceId !== undefined) s.deviceId = o.deviceId;
+  if (o.intraOpNumThreads !== undefined) s.intraOpNumThreads = o.intraOpNumThreads;
+  if (o.optimizationLevel !== undefined) s.optimizationLevel = o.optimizationLevel;
+  return s;
+}
+
+/** `o.maxLength` checked against the position table, else the smaller of the table and the tokenizer's limit. */
+export function maxLengthOf(
+  o: EncoderRunOptions,
+  positions: number | undefined,
+  tokenizer: Tokenizer,
+  Err: ErrorClass,
+): number {
+  if (o.maxLength !== undefined) {
+    if (positions !== undefined && o.maxLength > positions) {
+      throw new Err(
+        `maxLength ${o.maxLength} exceeds the model's ${positions} positions; use at most ${positions}.`,
+      );
+    }
+    return o.maxLength;
+  }
+  const caps = [positions, tokenizer.modelMaxLength].filter((x): x is number => x !== undefined);
+  if (caps.length === 0) {
+    throw new Err(
+      'The model states no maximum length (max_position_embeddings, model_max_length); pass maxLength.',
+    );
+  }
+  return Math.min(...caps);
+}
+
+/**
+ * The ONNX file of a model folder: `file` when given, else onnx/model.onnx, else model.onnx.
+ * @param task Optimum's task name for the export hint in the error (e.g. 'feature-extraction').
+ */
+export async function findOnnx(dir: string, file: string | undefined, task: string): Promise<string> {
+  const candidates = file !== undefined ? [file] : ['onnx/model.onnx', 'model.onnx'];
+  for (const c of candidates) {
+    const p = join(dir, c);
+    if (
+      await stat(p).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return p;
+  }
+  throw new EncoderFolderError(
+    `${dir} has no ONNX model (looked for ${candidates.join(', ')}); export one (optimum-cli export onnx --task ${task}) or save the folder with the project's folder writer.`,
+  );
+}
+
+/** The model's bytes for ONNX Runtime (external data inlined) and its decoded form for the signature. */
+export async function readOnnx(
+  path: string,
+): Promise<{ bytes: Uint8Array; model: ReturnType<typeof decodeModel> }> {
+  try {
+    const b = await readFile(path);
+    const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    const model = decodeModel(bytes);
+    if (!model.graph.initializer.some((t) => t.dataLocation === DataLocation.EXTERNAL))
+      return { bytes, model };
+    const loaded = await loadModel(path, { inlineExternalData: true });
+    return { bytes: encodeModel(loaded.model), model: loaded.model };
+  } catch (err) {
+    if (err instanceof EncoderFolderError) throw err;
+    throw new EncoderFolderError(`Cannot load ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
