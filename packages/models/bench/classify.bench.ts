@@ -13,6 +13,12 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@proj/runtime';
 import { writeResult } from '../../../bench/lib/results.js';
+import { median } from '../../../bench/lib/torch-peer.js';
+import {
+  loadTransformersPeer,
+  TRANSFORMERS_PEER as PEER,
+  type TransformersEnv,
+} from '../../../bench/lib/transformers-peer.js';
 import { LocalSequenceClassifier, saveClassifierFolder } from '../src/encoder/classifier.js';
 import { bertConfig } from '../src/encoder/config.js';
 import { ParameterStore } from '../src/nn/params.js';
@@ -23,11 +29,10 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const nPairs = Number(process.env.BENCH_PAIRS ?? 256);
 const batchSize = 32;
 const WORDS_PER_TEXT = 60;
-const PEER = '@huggingface/transformers';
 
 /** The slice of @huggingface/transformers this bench uses. */
 interface TransformersModule {
-  env: { allowRemoteModels: boolean; allowLocalModels: boolean; localModelPath: string };
+  env: TransformersEnv;
   AutoTokenizer: {
     from_pretrained(
       name: string,
@@ -47,21 +52,6 @@ interface TransformersModule {
       dispose(): Promise<void>;
     }>;
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-async function loadPeer(): Promise<TransformersModule | null> {
-  if (process.env.BENCH_PEER === '0') return null;
-  try {
-    const name = PEER; // a variable specifier: the package is optional, so typecheck must not require it
-    return (await import(name)) as TransformersModule;
-  } catch {
-    return null;
-  }
 }
 
 async function main() {
@@ -90,14 +80,7 @@ async function main() {
     weights: new ParameterStore({ seed: 1 }),
     tokenizer: files,
   });
-  const peer = await loadPeer();
-  if (peer) {
-    peer.env.allowRemoteModels = false;
-    peer.env.allowLocalModels = true;
-    peer.env.localModelPath = root;
-  } else {
-    console.log(`${PEER} is not installed or BENCH_PEER=0: timing ours only.`);
-  }
+  const peer = await loadTransformersPeer<TransformersModule>(root);
   const ours = await LocalSequenceClassifier.fromFolder(join(root, 'nli'), {
     batchSize,
     intraOpNumThreads: threads,

@@ -14,6 +14,12 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeModel, Rng, toModel } from '@proj/runtime';
 import { writeResult } from '../../../bench/lib/results.js';
+import { median } from '../../../bench/lib/torch-peer.js';
+import {
+  loadTransformersPeer,
+  TRANSFORMERS_PEER as PEER,
+  type TransformersEnv,
+} from '../../../bench/lib/transformers-peer.js';
 import { bertConfig, hfBertConfig } from '../src/encoder/config.js';
 import { LocalEmbedder } from '../src/encoder/embedder.js';
 import { saveEncoderFolder } from '../src/encoder/folder.js';
@@ -26,11 +32,10 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const nTexts = Number(process.env.BENCH_TEXTS ?? 256);
 const batchSize = 32;
 const TOKENS = 128;
-const PEER = '@huggingface/transformers';
 
 /** The slice of @huggingface/transformers this bench uses. */
 interface TransformersModule {
-  env: { allowRemoteModels: boolean; allowLocalModels: boolean; localModelPath: string };
+  env: TransformersEnv;
   pipeline(
     task: 'feature-extraction',
     model: string,
@@ -42,21 +47,6 @@ interface TransformersModule {
     ): Promise<{ data: Float32Array; dims: number[] }>;
     dispose(): Promise<void>;
   }>;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-async function loadPeer(): Promise<TransformersModule | null> {
-  if (process.env.BENCH_PEER === '0') return null;
-  try {
-    const name = PEER; // a variable specifier: the package is optional, so typecheck must not require it
-    return (await import(name)) as TransformersModule;
-  } catch {
-    return null;
-  }
 }
 
 async function main() {
@@ -85,16 +75,7 @@ async function main() {
   await writeFile(join(optimum, 'tokenizer.json'), JSON.stringify(files.tokenizerJson));
   await writeFile(join(optimum, 'tokenizer_config.json'), JSON.stringify(files.tokenizerConfig));
 
-  const peer = await loadPeer();
-  if (peer) {
-    peer.env.allowRemoteModels = false;
-    peer.env.allowLocalModels = true;
-    peer.env.localModelPath = root;
-  } else {
-    console.log(
-      `${PEER} is not installed or BENCH_PEER=0: timing ours only (npm install -D -w @proj/models ${PEER}@4.3.1).`,
-    );
-  }
+  const peer = await loadTransformersPeer<TransformersModule>(root);
   console.log(
     `${availableParallelism()} cores, ${threads} intra-op threads, ${nTexts} texts x ${TOKENS} tokens, batch ${batchSize}, ${rounds} rounds\n`,
   );

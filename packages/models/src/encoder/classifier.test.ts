@@ -6,6 +6,7 @@ import { adamw, loadSafetensors, Rng, Tensor, Trainer, warmupCosine } from '@pro
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParameterStore } from '../nn/params.js';
+import { maxAbsDiff } from '../testing/numeric.js';
 import { CharTokenizer } from '../tokenizer/char-level.js';
 import { TokenizerError } from '../tokenizer/errors.js';
 import { longestFirst, Tokenizer } from '../tokenizer/tokenizer.js';
@@ -31,13 +32,6 @@ const pairCases = ref.cases.filter((c) => 'premise' in c) as {
   logits: number[];
 }[];
 const textCases = ref.cases.filter((c) => 'text' in c) as { text: string; ids: number[]; logits: number[] }[];
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 let work: string;
 beforeAll(async () => {

@@ -17,20 +17,16 @@ import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { buildClassifierGraph, classifierParameterShapes } from './classifier-graph.js';
 import { type EncoderConfig, hfBertConfig, validateEncoderConfig } from './config.js';
 import { EncoderFolderError } from './errors.js';
-import {
-  checkWeights,
-  type EncoderTokenizerFiles,
-  folderEncoderConfig,
-  PROJ_ENCODER_KEY,
-  readFolderJson,
-  requireFolder,
-} from './folder.js';
+import { checkWeights, type EncoderTokenizerFiles, folderEncoderConfig, PROJ_ENCODER_KEY } from './folder.js';
 import {
   checkPositiveInt,
+  checkTextInputs,
+  checkTokenizerFits,
   describeSignature,
   type EncoderRunOptions,
   findOnnx,
   maxLengthOf,
+  openTextModelFolder,
   readOnnx,
   sessionOptionsOf,
 } from './onnx-folder.js';
@@ -237,43 +233,18 @@ export class LocalSequenceClassifier {
     options: LocalSequenceClassifierFolderOptions = {},
   ): Promise<LocalSequenceClassifier> {
     checkOptions(options);
-    await requireFolder(dir);
-    const configPath = join(dir, 'config.json');
-    const configJson = await readFolderJson(dir, 'config.json', true);
-    const tokenizerJson = await readFolderJson(dir, 'tokenizer.json', true);
-    const tokenizerConfig = (await readFolderJson(dir, 'tokenizer_config.json', false)) ?? {};
-    const tokenizer = Tokenizer.fromJSON(tokenizerJson, tokenizerConfig, {
-      source: join(dir, 'tokenizer.json'),
-      configSource: join(dir, 'tokenizer_config.json'),
-    });
-    const num = (k: string) => (typeof configJson[k] === 'number' ? (configJson[k] as number) : undefined);
-    const vocab = num('vocab_size');
-    if (vocab !== undefined && tokenizer.vocabSize > vocab) {
-      throw new EncoderFolderError(
-        `${dir}: tokenizer.json has ${tokenizer.vocabSize} tokens but config.json's vocab size is ${vocab}; the tokenizer does not belong to this model.`,
-      );
-    }
+    const { configPath, configJson, tokenizer, num } = await openTextModelFolder(dir);
+    checkTokenizerFits(dir, tokenizer, num('vocab_size'));
 
     const onnxPath = await findOnnx(dir, options.onnxFile, 'text-classification');
     const { bytes, model } = await readOnnx(onnxPath);
     const sig = modelSignature(model);
-    const names = new Set(sig.inputs.map((i) => i.name));
-    for (const need of ['input_ids', 'attention_mask']) {
-      if (!names.has(need))
-        throw new EncoderFolderError(
-          `${onnxPath} has no '${need}' input, so it is not a text classifier export (${describeSignature(sig)}).`,
-        );
-    }
-    const extra = [...names].filter((n) => !['input_ids', 'attention_mask', 'token_type_ids'].includes(n));
-    if (extra.length) {
-      throw new EncoderFolderError(
-        `${onnxPath} takes inputs the classifier cannot feed: ${extra.join(', ')} (${describeSignature(sig)}).`,
-      );
-    }
-    const idsSpec = sig.inputs.find((i) => i.name === 'input_ids')!;
-    if (idsSpec.dtype !== 'int64' && idsSpec.dtype !== 'int32') {
-      throw new EncoderFolderError(`${onnxPath}: input_ids must be int64 or int32, got ${idsSpec.dtype}.`);
-    }
+    const { dtype, tokenTypes } = checkTextInputs(
+      sig,
+      onnxPath,
+      'text classifier',
+      'Export with optimum-cli export onnx --task text-classification.',
+    );
     const out = sig.outputs.find((o) => o.name === 'logits');
     if (!out) {
       throw new EncoderFolderError(
@@ -307,17 +278,13 @@ export class LocalSequenceClassifier {
     }
     const positions = num('max_position_embeddings');
     const fn = await compile(bytes, sessionOptionsOf(options));
-    return new LocalSequenceClassifier(
-      { fn, dtype: idsSpec.dtype === 'int32' ? 'int32' : 'int64', types: names.has('token_type_ids') },
-      tokenizer,
-      {
-        id: options.id ?? basename(resolve(dir)),
-        labels,
-        maxLength: maxLengthOf(options, positions, tokenizer, ClassifierError),
-        padId: tokenizer.padTokenId ?? num('pad_token_id') ?? 0,
-        batchSize: options.batchSize ?? 32,
-      },
-    );
+    return new LocalSequenceClassifier({ fn, dtype, types: tokenTypes }, tokenizer, {
+      id: options.id ?? basename(resolve(dir)),
+      labels,
+      maxLength: maxLengthOf(options, positions, tokenizer, ClassifierError),
+      padId: tokenizer.padTokenId ?? num('pad_token_id') ?? 0,
+      batchSize: options.batchSize ?? 32,
+    });
   }
 
   /**
@@ -547,19 +514,12 @@ export interface LoadedClassifierFolder {
  * ```
  */
 export async function loadClassifierFolder(dir: string): Promise<LoadedClassifierFolder> {
-  await requireFolder(dir);
-  const configPath = join(dir, 'config.json');
-  const configJson = await readFolderJson(dir, 'config.json', true);
+  const { configPath, configJson, tokenizer, tokenizerFiles } = await openTextModelFolder(dir);
   const config = folderEncoderConfig(configJson, configPath);
   const labels = labelsFromConfig(configJson, configPath);
   if (!labels)
     throw new EncoderFolderError(`${configPath} has no id2label (or num_labels); add the class names.`);
-  const tokenizerJson = await readFolderJson(dir, 'tokenizer.json', true);
-  const tokenizerConfig = (await readFolderJson(dir, 'tokenizer_config.json', false)) ?? {};
-  const tokenizer = Tokenizer.fromJSON(tokenizerJson, tokenizerConfig, {
-    source: join(dir, 'tokenizer.json'),
-    configSource: join(dir, 'tokenizer_config.json'),
-  });
+  checkTokenizerFits(dir, tokenizer, config.vocabSize);
   const weightsPath = join(dir, 'model.safetensors');
   if (
     !(await stat(weightsPath).then(
@@ -584,6 +544,6 @@ export async function loadClassifierFolder(dir: string): Promise<LoadedClassifie
     labels,
     store: new ParameterStore({ tensors }),
     tokenizer,
-    tokenizerFiles: { tokenizerJson, tokenizerConfig },
+    tokenizerFiles,
   };
 }

@@ -6,6 +6,7 @@ import { encodeModel, Graph, Rng, toModel } from '@proj/runtime';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParameterStore } from '../nn/params.js';
+import { maxAbsDiff } from '../testing/numeric.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { wordTokenizerFiles } from '../tokenizer/wordpiece.js';
 import { bertConfig } from './config.js';
@@ -17,13 +18,6 @@ import { meanPoolNormalize } from './pooling.js';
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tiny-bert');
 const texts = ref.cases.map((c) => c.text);
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 let work: string;
 beforeAll(async () => {

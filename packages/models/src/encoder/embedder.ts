@@ -1,18 +1,21 @@
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { type CompiledGraph, compile, type Feeds, modelSignature, Tensor } from '@proj/runtime';
 import type { Embedder } from '../interfaces.js';
 import type { ParameterStore } from '../nn/params.js';
-import { Tokenizer } from '../tokenizer/tokenizer.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { type EncoderConfig, validateEncoderConfig } from './config.js';
 import { EmbedderError, EncoderFolderError } from './errors.js';
-import { folderEncoderConfig, PROJ_ENCODER_KEY, readFolderJson, requireFolder } from './folder.js';
+import { folderEncoderConfig, PROJ_ENCODER_KEY } from './folder.js';
 import { buildEncoderGraph } from './graph.js';
 import {
   checkPositiveInt,
+  checkTextInputs,
+  checkTokenizerFits,
   describeSignature,
   type EncoderRunOptions,
   findOnnx,
   maxLengthOf,
+  openTextModelFolder,
   readOnnx,
   sessionOptionsOf,
 } from './onnx-folder.js';
@@ -157,48 +160,22 @@ export class LocalEmbedder implements Embedder {
    */
   static async fromFolder(dir: string, options: LocalEmbedderFolderOptions = {}): Promise<LocalEmbedder> {
     checkOptions(options);
-    await requireFolder(dir);
-    const configPath = join(dir, 'config.json');
-    const configJson = await readFolderJson(dir, 'config.json', true);
+    const { configPath, configJson, tokenizer, num } = await openTextModelFolder(dir);
     const own =
       configJson[PROJ_ENCODER_KEY] !== undefined ? folderEncoderConfig(configJson, configPath) : undefined;
-    const tokenizerJson = await readFolderJson(dir, 'tokenizer.json', true);
-    const tokenizerConfig = (await readFolderJson(dir, 'tokenizer_config.json', false)) ?? {};
-    const tokenizer = Tokenizer.fromJSON(tokenizerJson, tokenizerConfig, {
-      source: join(dir, 'tokenizer.json'),
-      configSource: join(dir, 'tokenizer_config.json'),
-    });
-    const num = (k: string) => (typeof configJson[k] === 'number' ? (configJson[k] as number) : undefined);
     const hidden = own?.dModel ?? num('hidden_size') ?? num('dim') ?? num('d_model');
-    const vocab = own?.vocabSize ?? num('vocab_size');
     const positions = own?.maxPositions ?? num('max_position_embeddings');
-    if (vocab !== undefined && tokenizer.vocabSize > vocab) {
-      throw new EncoderFolderError(
-        `${dir}: tokenizer.json has ${tokenizer.vocabSize} tokens but config.json's vocab size is ${vocab}; the tokenizer does not belong to this model.`,
-      );
-    }
+    checkTokenizerFits(dir, tokenizer, own?.vocabSize ?? num('vocab_size'));
 
     const onnxPath = await findOnnx(dir, options.onnxFile, 'feature-extraction');
     const bytes = await readOnnx(onnxPath);
     const sig = modelSignature(bytes.model);
-    const names = new Set(sig.inputs.map((i) => i.name));
-    for (const need of ['input_ids', 'attention_mask']) {
-      if (!names.has(need))
-        throw new EncoderFolderError(
-          `${onnxPath} has no '${need}' input, so it is not a text encoder export (${describeSignature(sig)}).`,
-        );
-    }
-    const extra = [...names].filter((n) => !['input_ids', 'attention_mask', 'token_type_ids'].includes(n));
-    if (extra.length) {
-      throw new EncoderFolderError(
-        `${onnxPath} takes inputs the embedder cannot feed: ${extra.join(', ')} (${describeSignature(sig)}). Export an encoder for feature-extraction without past key values or position ids.`,
-      );
-    }
-    const idsSpec = sig.inputs.find((i) => i.name === 'input_ids')!;
-    const dtype = idsSpec.dtype === 'int32' ? 'int32' : 'int64';
-    if (idsSpec.dtype !== 'int64' && idsSpec.dtype !== 'int32') {
-      throw new EncoderFolderError(`${onnxPath}: input_ids must be int64 or int32, got ${idsSpec.dtype}.`);
-    }
+    const { dtype, tokenTypes } = checkTextInputs(
+      sig,
+      onnxPath,
+      'text encoder',
+      'Export an encoder for feature-extraction without past key values or position ids.',
+    );
     const outNames = sig.outputs.map((o) => o.name);
     const output = (own ? POOLED_OUTPUTS : [...POOLED_OUTPUTS, ...TOKEN_OUTPUTS]).find((n) =>
       outNames.includes(n),
@@ -235,7 +212,7 @@ export class LocalEmbedder implements Embedder {
       fn,
       idsName: 'input_ids',
       maskName: 'attention_mask',
-      typesName: names.has('token_type_ids') ? 'token_type_ids' : undefined,
+      typesName: tokenTypes ? 'token_type_ids' : undefined,
       dtype,
       output,
       pooled,

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../decoder/config.js';
 import { ParameterStore } from '../nn/params.js';
+import { maxAbsDiff } from '../testing/numeric.js';
 import { bertConfig, encoderConfigFromHf, hfBertConfig, validateEncoderConfig } from './config.js';
 import ref from './fixtures/tiny_bert_reference.json' with { type: 'json' };
 import { encoderParameterShapes, loadEncoderFolder } from './folder.js';
@@ -29,13 +30,6 @@ const i64 = (rows: number[][]) => {
     ),
   };
 };
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 describe('encoder config', () => {
   it('bertConfig fills BERT defaults and round-trips through HF config.json fields', () => {

@@ -8,8 +8,9 @@ import {
   type ModelSignature,
   type SessionOptions,
 } from '@proj/runtime';
-import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { EncoderFolderError } from './errors.js';
+import { type EncoderTokenizerFiles, readFolderJson, requireFolder } from './folder.js';
 
 /** Session and batching options every local encoder endpoint (embedder, classifier) takes. */
 export interface EncoderRunOptions
@@ -111,4 +112,88 @@ export async function readOnnx(
     if (err instanceof EncoderFolderError) throw err;
     throw new EncoderFolderError(`Cannot load ${path}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** The JSON and tokenizer files of a text-model folder, read and checked. */
+export interface TextModelFolder {
+  /** config.json's path. */
+  configPath: string;
+  /** config.json, parsed. */
+  configJson: Record<string, unknown>;
+  /** The tokenizer of tokenizer.json + tokenizer_config.json. */
+  tokenizer: Tokenizer;
+  /** The parsed tokenizer files (to save them again). */
+  tokenizerFiles: EncoderTokenizerFiles;
+  /** A numeric field of config.json, or undefined. */
+  num(key: string): number | undefined;
+}
+
+/**
+ * Open a text-model folder: check that it exists, parse config.json and the tokenizer files.
+ * @throws {EncoderFolderError} naming the missing or malformed file.
+ */
+export async function openTextModelFolder(dir: string): Promise<TextModelFolder> {
+  await requireFolder(dir);
+  const configJson = await readFolderJson(dir, 'config.json', true);
+  const tokenizerJson = await readFolderJson(dir, 'tokenizer.json', true);
+  const tokenizerConfig = (await readFolderJson(dir, 'tokenizer_config.json', false)) ?? {};
+  const tokenizer = Tokenizer.fromJSON(tokenizerJson, tokenizerConfig, {
+    source: join(dir, 'tokenizer.json'),
+    configSource: join(dir, 'tokenizer_config.json'),
+  });
+  return {
+    configPath: join(dir, 'config.json'),
+    configJson,
+    tokenizer,
+    tokenizerFiles: { tokenizerJson, tokenizerConfig },
+    num: (k) => (typeof configJson[k] === 'number' ? (configJson[k] as number) : undefined),
+  };
+}
+
+/** Throw unless the tokenizer's ids fit a vocabulary of `vocab` rows (when known). */
+export function checkTokenizerFits(dir: string, tokenizer: Tokenizer, vocab: number | undefined): void {
+  if (vocab !== undefined && tokenizer.vocabSize > vocab) {
+    throw new EncoderFolderError(
+      `${dir}: tokenizer.json has ${tokenizer.vocabSize} tokens but config.json's vocab size is ${vocab}; the tokenizer does not belong to this model.`,
+    );
+  }
+}
+
+/** How a text encoder's ONNX model is fed: its token-id dtype and whether it takes token_type_ids. */
+export interface TextInputs {
+  dtype: 'int64' | 'int32';
+  tokenTypes: boolean;
+}
+
+/**
+ * Check that an ONNX model takes what a BERT-like text model takes (input_ids, attention_mask, optional
+ * token_type_ids; int64 or int32 ids) and nothing else.
+ * @param kind What the model should be, for the messages (e.g. 'text encoder').
+ * @param hint How to export a suitable model.
+ * @throws {EncoderFolderError} naming the missing or extra inputs, with the model's signature.
+ */
+export function checkTextInputs(
+  sig: ModelSignature,
+  onnxPath: string,
+  kind: string,
+  hint: string,
+): TextInputs {
+  const names = new Set(sig.inputs.map((i) => i.name));
+  for (const need of ['input_ids', 'attention_mask']) {
+    if (!names.has(need))
+      throw new EncoderFolderError(
+        `${onnxPath} has no '${need}' input, so it is not a ${kind} export (${describeSignature(sig)}).`,
+      );
+  }
+  const extra = [...names].filter((n) => !['input_ids', 'attention_mask', 'token_type_ids'].includes(n));
+  if (extra.length) {
+    throw new EncoderFolderError(
+      `${onnxPath} takes inputs a ${kind} is not fed: ${extra.join(', ')} (${describeSignature(sig)}). ${hint}`,
+    );
+  }
+  const ids = sig.inputs.find((i) => i.name === 'input_ids')!;
+  if (ids.dtype !== 'int64' && ids.dtype !== 'int32') {
+    throw new EncoderFolderError(`${onnxPath}: input_ids must be int64 or int32, got ${ids.dtype}.`);
+  }
+  return { dtype: ids.dtype, tokenTypes: names.has('token_type_ids') };
 }

@@ -5,6 +5,7 @@ import { ChatTemplateError } from '../generation/chat-template.js';
 import type { LocalLanguageModel } from '../generation/local-lm.js';
 import { OnnxDecoderRunner } from '../generation/runner.js';
 import { int64, RecomputeRunner } from '../generation/testing/recompute-runner.js';
+import { maxAbsDiff } from '../testing/numeric.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import ref from './fixtures/tiny-gpt2-reference.json' with { type: 'json' };
 import { loadLanguageModel, readEosTokenIds } from './load-lm.js';
@@ -13,12 +14,6 @@ import { loadLanguageModel, readEosTokenIds } from './load-lm.js';
 // `optimum-cli export onnx --task text-generation-with-past` exports gpt2, in the transformers.js folder layout.
 // Reference values are PyTorch's (same script).
 const folder = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tiny-gpt2');
-function maxAbsDiff(a: ArrayLike<number>, b: readonly number[]): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 function logSoftmax(row: readonly number[]): number[] {
   const max = Math.max(...row);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalLanguageModel } from '../generation/local-lm.js';
 import { OnnxDecoderRunner } from '../generation/runner.js';
 import { int64, RecomputeRunner } from '../generation/testing/recompute-runner.js';
+import { maxAbsDiff } from '../testing/numeric.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import llamaRef from './fixtures/tiny-llama-reference.json' with { type: 'json' };
 import qwen2Ref from './fixtures/tiny-qwen2-reference.json' with { type: 'json' };
@@ -40,13 +41,6 @@ const families = [
   { name: 'qwen2', ref: qwen2Ref as Ref },
   { name: 'llama', ref: llamaRef as Ref },
 ];
-
-function maxAbsDiff(a: ArrayLike<number>, b: readonly number[]): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 function logSoftmax(row: readonly number[]): number[] {
   const max = Math.max(...row);

@@ -5,6 +5,7 @@ import { type DecoderConfig, gpt2Config, llamaConfig } from '../decoder/config.j
 import { buildDecoderGraph } from '../decoder/graph.js';
 import type { LogitsProcessor } from '../interfaces.js';
 import { ParameterStore } from '../nn/params.js';
+import { maxAbsDiff } from '../testing/numeric.js';
 import { ByteTokenizer } from '../tokenizer/byte-level.js';
 import { LocalLanguageModel } from './local-lm.js';
 import { type DecoderRunner, OnnxDecoderRunner } from './runner.js';
@@ -46,13 +47,6 @@ const int64 = (rows: number[][]) =>
     rows.map((r) => r.map(BigInt)),
     { dtype: 'int64' },
   );
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 describe.each(families)('StaticCacheRunner (%s)', (_, config) => {
   const store = new ParameterStore({ seed: 5 });
