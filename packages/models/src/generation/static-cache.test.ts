@@ -198,6 +198,20 @@ describe.each(families)('StaticCacheRunner (%s)', (_, config) => {
     }
   });
 
+  it('concurrent generate calls on one runner give what they give one after the other', async () => {
+    // Each call owns its cache state: calls in flight together must not see each other's keys and values.
+    const opts = { n: 2, maxNewTokens: 8, temperature: 1, seed: 9 };
+    const [a, b] = await Promise.all([
+      fastLm.generate(['Hi', 'Yo'], opts),
+      fastLm.generate(['Ab', 'Cd'], opts),
+    ]);
+    const a1 = await fastLm.generate(['Hi', 'Yo'], opts);
+    const b1 = await fastLm.generate(['Ab', 'Cd'], opts);
+    expect(a.map((gs) => gs.map((g) => g.tokenIds))).toEqual(a1.map((gs) => gs.map((g) => g.tokenIds)));
+    expect(b.map((gs) => gs.map((g) => g.tokenIds))).toEqual(b1.map((gs) => gs.map((g) => g.tokenIds)));
+    a.flat().forEach((g, i) => expect(maxAbsDiff(g.logprobs, a1.flat()[i].logprobs)).toBeLessThan(1e-6));
+  });
+
   it('greedy generation equals the reference for any prompt batch (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
