@@ -1,5 +1,6 @@
-import { type CompiledGraph, type CompileOptions, compile, Tensor } from '@proj/runtime';
+import { type CompiledGraph, type CompileOptions, compile } from '@proj/runtime';
 import { meanPoolNormalize } from '../encoder/pooling.js';
+import { padBatch } from '../generation/batches.js';
 import type { Embedder } from '../interfaces.js';
 import type { ParameterStore } from '../nn/params.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -66,25 +67,20 @@ export class DecoderEmbedder implements Embedder {
         const ids = this.tokenizer.encode(t).slice(0, maxLength);
         return ids.length ? ids : [this.tokenizer.bosTokenId ?? this.tokenizer.padTokenId ?? 0];
       });
-      const width = Math.max(...rows.map((r) => r.length));
-      const b = rows.length;
-      const ids = new BigInt64Array(b * width);
-      const mask = new BigInt64Array(b * width);
-      const pos = new BigInt64Array(b * width);
-      rows.forEach((r, k) => {
-        r.forEach((tok, j) => {
-          ids[k * width + j] = BigInt(tok);
-          mask[k * width + j] = 1n;
-          pos[k * width + j] = BigInt(j);
-        });
-      });
+      const batch = padBatch(rows, 0, 'right');
       const res = await this.fn({
-        input_ids: new Tensor('int64', ids, [b, width]),
-        attention_mask: new Tensor('int64', mask, [b, width]),
-        position_ids: new Tensor('int64', pos, [b, width]),
+        input_ids: batch.inputIds,
+        attention_mask: batch.attentionMask,
+        position_ids: batch.positionIds,
       });
       out.push(
-        ...meanPoolNormalize(res.last_hidden_state.data as Float32Array, mask, b, width, this.dimension),
+        ...meanPoolNormalize(
+          res.last_hidden_state.data as Float32Array,
+          batch.attentionMask.data as BigInt64Array,
+          rows.length,
+          batch.width,
+          this.dimension,
+        ),
       );
     }
     return out;

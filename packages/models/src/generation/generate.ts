@@ -1,6 +1,6 @@
-import { Rng, Tensor } from '@proj/runtime';
+import { Rng } from '@proj/runtime';
 import type { GenerateOptions, Generation, LogitsContext } from '../interfaces.js';
-import { leftPad } from './padding.js';
+import { decodeStepBatch, lastPositionRows, maskRowsOf, padBatch } from './batches.js';
 import type { DecoderRunner, KvCache } from './runner.js';
 import { checkSampling, GenerationError, type SamplingParams, sampleToken } from './sampling.js';
 
@@ -100,13 +100,12 @@ export async function runGeneration(
   }));
 
   // Prefill: left-pad prompts; positions count real tokens only.
-  const prefill = leftPad(
+  const prefill = padBatch(
     rows.map((r) => r.req.promptIds),
     env.padTokenId,
   );
-  const mask = prefill.attentionMask.data as BigInt64Array;
   let live = rows.map((_, i) => i);
-  let maskRows: BigInt64Array[] = rows.map((_, i) => mask.slice(i * maxPrompt, (i + 1) * maxPrompt));
+  let maskRows = maskRowsOf(prefill);
   let nextPos = rows.map((r) => r.req.promptIds.length);
   let cache: KvCache | null = null;
   let logitsRows: Float32Array[] = [];
@@ -172,26 +171,10 @@ export async function runGeneration(
       nextPos = keepIdx.map((i) => nextPos[i]);
       live = stillLive;
       // Decode step: one new token per live row.
-      const b = live.length;
-      const total = maskRows[0].length + 1;
-      const stepMask = new BigInt64Array(b * total);
-      const stepIds = new BigInt64Array(b);
-      const stepPos = new BigInt64Array(b);
-      maskRows = maskRows.map((m, i) => {
-        const nm = stepMask.subarray(i * total, (i + 1) * total);
-        nm.set(m);
-        nm[total - 1] = 1n;
-        stepIds[i] = BigInt(nextTokens[i]);
-        stepPos[i] = BigInt(nextPos[i]);
-        nextPos[i]++;
-        return nm;
-      });
-      const out = await env.runner.forward({
-        inputIds: new Tensor('int64', stepIds, [b, 1]),
-        attentionMask: new Tensor('int64', stepMask, [b, total]),
-        positionIds: new Tensor('int64', stepPos, [b, 1]),
-        cache,
-      });
+      const decode = decodeStepBatch(maskRows, nextTokens, nextPos);
+      maskRows = decode.maskRows;
+      nextPos = nextPos.map((p) => p + 1);
+      const out = await env.runner.forward({ ...decode.batch, cache });
       cache = out.cache;
       logitsRows = lastPositionRows(out.logits);
     }
@@ -220,13 +203,6 @@ function firstStop(text: string, stops: readonly string[]): number {
 function stopCut(text: string, stops: readonly string[]): string {
   const i = firstStop(text, stops);
   return i >= 0 ? text.slice(0, i) : text;
-}
-
-/** Views of the last position's logits of each row of [B, S, V]. */
-function lastPositionRows(logits: Tensor): Float32Array[] {
-  const [b, s, v] = logits.shape;
-  const d = logits.data as Float32Array;
-  return Array.from({ length: b }, (_, i) => d.subarray((i * s + s - 1) * v, (i * s + s) * v));
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

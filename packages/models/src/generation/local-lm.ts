@@ -1,9 +1,9 @@
 import { type CompileOptions, compile } from '@proj/runtime';
 import type { GenerateOptions, Generation, LanguageModel, Prompt } from '../interfaces.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { padBatch } from './batches.js';
 import { ChatTemplate } from './chat-template.js';
 import { type GenerationRequest, runGeneration } from './generate.js';
-import { leftPad } from './padding.js';
 import { type DecoderRunner, OnnxDecoderRunner } from './runner.js';
 import { GenerationError, logSoftmaxRow } from './sampling.js';
 
@@ -235,7 +235,7 @@ export class LocalLanguageModel implements LanguageModel {
         `${this.id}: a sequence of ${width} tokens exceeds the model's ${max} positions; shorten the prompt or completion.`,
       );
     }
-    const batch = leftPad(seqs, this.tokenizer.padTokenId ?? this.tokenizer.eosTokenId ?? 0);
+    const batch = padBatch(seqs, this.tokenizer.padTokenId ?? this.tokenizer.eosTokenId ?? 0);
     const { logits } = await this.runner.forward({ ...batch, cache: null });
     return { logits, width };
   }

@@ -1,7 +1,6 @@
-import { Tensor } from '@proj/runtime';
 import type { LogitsContext, LogitsProcessor, Prompt } from '../interfaces.js';
+import { decodeStepBatch, lastPositionRows, maskRowsOf, padBatch } from './batches.js';
 import type { LocalLanguageModel } from './local-lm.js';
-import { leftPad } from './padding.js';
 import type { KvCache } from './runner.js';
 import { GenerationError } from './sampling.js';
 
@@ -61,17 +60,16 @@ export class ReferenceLogitsProcessor implements LogitsProcessor {
       }
       return [...this.reference.encodePrompt(p), ...row.generated];
     });
-    const batch = leftPad(
+    const batch = padBatch(
       ids,
       this.reference.tokenizer.padTokenId ?? this.reference.tokenizer.eosTokenId ?? 0,
     );
     const out = await this.reference.runner.forward({ ...batch, cache: null });
     this.cache = out.cache;
     this.keys = ctx.rows.map((row) => `${row.prompt}:${row.sample}`);
-    const mask = batch.attentionMask.data as BigInt64Array;
-    this.masks = ids.map((_, r) => mask.slice(r * batch.width, (r + 1) * batch.width));
+    this.masks = maskRowsOf(batch);
     this.nextPos = ids.map((s) => s.length);
-    this.logits = lastRows(out.logits);
+    this.logits = lastPositionRows(out.logits);
   }
 
   private async advance(ctx: LogitsContext): Promise<void> {
@@ -89,32 +87,15 @@ export class ReferenceLogitsProcessor implements LogitsProcessor {
       this.masks = keep.map((i) => this.masks[i]);
       this.nextPos = keep.map((i) => this.nextPos[i]);
     }
-    const b = ctx.rows.length;
-    const total = this.masks[0].length + 1;
-    const mask = new BigInt64Array(b * total);
-    const ids = new BigInt64Array(b);
-    const pos = new BigInt64Array(b);
-    ctx.rows.forEach((row, r) => {
-      const m = mask.subarray(r * total, (r + 1) * total);
-      m.set(this.masks[r]);
-      m[total - 1] = 1n;
-      this.masks[r] = m;
-      ids[r] = BigInt(row.generated[row.generated.length - 1]);
-      pos[r] = BigInt(this.nextPos[r]++);
-    });
-    const out = await this.reference.runner.forward({
-      inputIds: new Tensor('int64', ids, [b, 1]),
-      attentionMask: new Tensor('int64', mask, [b, total]),
-      positionIds: new Tensor('int64', pos, [b, 1]),
-      cache: this.cache,
-    });
+    const step = decodeStepBatch(
+      this.masks,
+      ctx.rows.map((row) => row.generated[row.generated.length - 1]),
+      this.nextPos,
+    );
+    this.masks = step.maskRows;
+    this.nextPos = this.nextPos.map((p) => p + 1);
+    const out = await this.reference.runner.forward({ ...step.batch, cache: this.cache });
     this.cache = out.cache;
-    this.logits = lastRows(out.logits);
+    this.logits = lastPositionRows(out.logits);
   }
-}
-
-function lastRows(logits: Tensor): Float32Array[] {
-  const [b, s, v] = logits.shape;
-  const d = logits.data as Float32Array;
-  return Array.from({ length: b }, (_, i) => d.subarray((i * s + s - 1) * v, (i * s + s) * v));
 }
