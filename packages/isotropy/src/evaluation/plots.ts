@@ -3,7 +3,7 @@ import { EvaluationError } from '../errors.js';
 import { type RocSeries, rocPlotSvg, scatterPlotSvg } from '../plots/svg.js';
 import { writeTextFileAtomic } from '../plots/write.js';
 import { rocCurve } from '../stats/auroc.js';
-import { pearsonUnchecked } from '../stats/ols.js';
+import { olsLineUnchecked } from '../stats/ols.js';
 import type { EvaluationReport } from './evaluate.js';
 import type { ScoredDataset } from './score.js';
 
@@ -13,28 +13,6 @@ export interface EvaluationPlots {
   scatter: Record<string, string>;
   /** `roc.svg`: every estimator's ROC curve for detecting factuality < threshold. */
   roc: string;
-}
-
-function olsLine(x: Float64Array, y: Float64Array): { slope: number; intercept: number } | undefined {
-  const n = x.length;
-  const r = pearsonUnchecked(x, y, n);
-  if (Number.isNaN(r)) return undefined;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    sxx += (x[i] - mx) ** 2;
-    sxy += (x[i] - mx) * (y[i] - my);
-  }
-  const slope = sxy / sxx;
-  return { slope, intercept: my - slope * mx };
 }
 
 function fileSafe(name: string): string {
@@ -81,7 +59,7 @@ export async function writeEvaluationPlots(
         title: `${row.label}: ${r2} (n = ${report.n})`,
         xLabel: `${row.label} (higher = ${row.direction === 'higher-less-trustworthy' ? 'less' : 'more'} trustworthy)`,
         yLabel: 'factuality',
-        fit: olsLine(x, y),
+        fit: olsLineUnchecked(x, y),
       }),
     );
     scatter[row.name] = file;

@@ -16,10 +16,10 @@ export interface LinearFit {
 }
 
 /**
- * Pearson correlation on raw arrays; NaN when either side is constant (no variance to correlate).
- * Two passes (means first, then centred sums) to keep precision when values share a large offset.
+ * Means and centred sums of squares and products of paired arrays, in two passes (means first) to keep
+ * precision when values share a large offset.
  */
-export function pearsonUnchecked(x: ArrayLike<number>, y: ArrayLike<number>, n = x.length): number {
+function centredSums(x: ArrayLike<number>, y: ArrayLike<number>, n: number) {
   let mx = 0;
   let my = 0;
   for (let i = 0; i < n; i++) {
@@ -38,10 +38,35 @@ export function pearsonUnchecked(x: ArrayLike<number>, y: ArrayLike<number>, n =
     syy += dy * dy;
     sxy += dx * dy;
   }
-  if (sxx === 0 || syy === 0) return Number.NaN;
-  const r = sxy / Math.sqrt(sxx * syy);
-  // Rounding can push |r| a hair above 1; clamp so r^2 stays a proportion.
+  return { mx, my, sxx, syy, sxy };
+}
+
+/** sxy / sqrt(sxx syy), clamped to [-1, 1]: rounding can push |r| a hair above 1, and r^2 must stay a proportion. */
+function correlation(s: { sxx: number; syy: number; sxy: number }): number {
+  const r = s.sxy / Math.sqrt(s.sxx * s.syy);
   return r > 1 ? 1 : Math.max(r, -1);
+}
+
+/**
+ * Pearson correlation on raw arrays; NaN when either side is constant (no variance to correlate).
+ */
+export function pearsonUnchecked(x: ArrayLike<number>, y: ArrayLike<number>, n = x.length): number {
+  const s = centredSums(x, y, n);
+  return s.sxx === 0 || s.syy === 0 ? Number.NaN : correlation(s);
+}
+
+/**
+ * The OLS line `y ~ intercept + slope * x` on raw arrays (e.g. for drawing it); undefined when x or y is constant
+ * (or holds NaN).
+ */
+export function olsLineUnchecked(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+): { slope: number; intercept: number } | undefined {
+  const s = centredSums(x, y, x.length);
+  if (!(s.sxx > 0 && s.syy > 0)) return undefined; // constant, empty or NaN: no line to draw
+  const slope = s.sxy / s.sxx;
+  return { slope, intercept: s.my - slope * s.mx };
 }
 
 /**
@@ -62,24 +87,8 @@ export function linearRegression(x: Numbers, y: Numbers): LinearFit {
   const xs = finiteCopy('linearRegression', 'x', x);
   const ys = finiteCopy('linearRegression', 'y', y);
   const n = xs.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += xs[i];
-    my += ys[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = xs[i] - mx;
-    const dy = ys[i] - my;
-    sxx += dx * dx;
-    sxy += dx * dy;
-    syy += dy * dy;
-  }
+  const sums = centredSums(xs, ys, n);
+  const { mx, my, sxx, syy, sxy } = sums;
   if (sxx === 0) {
     throw new StatsInputError(
       'linearRegression: x is constant, so no slope can be fitted; check the score column.',
@@ -91,8 +100,7 @@ export function linearRegression(x: Numbers, y: Numbers): LinearFit {
     );
   }
   const slope = sxy / sxx;
-  let r = sxy / Math.sqrt(sxx * syy);
-  r = r > 1 ? 1 : Math.max(r, -1);
+  const r = correlation(sums);
   return { slope, intercept: my - slope * mx, r, r2: r * r, n };
 }
 
