@@ -1,6 +1,7 @@
 import {
   addedTokens,
   configFor,
+  mergelessBpeModel,
   resolveSpecials,
   type TokenizerBuildOptions,
   type TokenizerFiles,
@@ -41,7 +42,7 @@ function byteFiles(options: ByteTokenizerOptions = {}): TokenizerFiles {
   BYTE_TO_UNICODE.forEach((c, b) => {
     ids.set(c, b);
   });
-  const added = addedTokens(specials, 256);
+  const added = addedTokens(specials.all, 256);
   for (const t of added) ids.set(t.content, t.id);
   const vocab: Record<string, number> = Object.fromEntries(ids);
   // use_regex false: no GPT-2 word splitting, the whole text becomes one run of byte characters, and BPE with
@@ -57,18 +58,7 @@ function byteFiles(options: ByteTokenizerOptions = {}): TokenizerFiles {
       pre_tokenizer: byteLevel,
       post_processor: templatePostProcessor(options, specials, (t) => ids.get(t) as number),
       decoder: byteLevel,
-      model: {
-        type: 'BPE',
-        dropout: null,
-        unk_token: specials.unk,
-        continuing_subword_prefix: null,
-        end_of_word_suffix: null,
-        fuse_unk: false,
-        byte_fallback: false,
-        ignore_merges: false,
-        vocab,
-        merges: [],
-      },
+      model: mergelessBpeModel(vocab, specials.unk),
     },
     tokenizerConfig: configFor(options, specials),
   };

@@ -2,6 +2,7 @@ import { TokenizerError } from './errors.js';
 import {
   addedTokens,
   configFor,
+  mergelessBpeModel,
   resolveSpecials,
   type TokenizerBuildOptions,
   type TokenizerFiles,
@@ -48,7 +49,7 @@ function charFiles(alphabet: string | Iterable<string>, options: CharTokenizerOp
   chars.forEach((c, i) => {
     ids.set(c, i);
   });
-  const added = addedTokens(specials, chars.length);
+  const added = addedTokens(specials.all, chars.length);
   for (const t of added) ids.set(t.content, t.id);
   const vocab: Record<string, number> = Object.fromEntries(ids);
   return {
@@ -63,18 +64,7 @@ function charFiles(alphabet: string | Iterable<string>, options: CharTokenizerOp
       pre_tokenizer: null,
       post_processor: templatePostProcessor(options, specials, (t) => ids.get(t) as number),
       decoder: { type: 'Fuse' },
-      model: {
-        type: 'BPE',
-        dropout: null,
-        unk_token: unk,
-        continuing_subword_prefix: null,
-        end_of_word_suffix: null,
-        fuse_unk: false,
-        byte_fallback: false,
-        ignore_merges: false,
-        vocab,
-        merges: [],
-      },
+      model: mergelessBpeModel(vocab, unk),
     },
     tokenizerConfig: configFor(options, specials),
   };

@@ -162,9 +162,9 @@ export function resolveSpecials(
   return { pad, bos, eos, unk, all };
 }
 
-/** `added_tokens` entries for the special tokens, ids starting at `firstId`. */
-export function addedTokens(specials: SpecialTokenSet, firstId: number): AddedTokenJson[] {
-  return specials.all.map((content, i) => ({
+/** `added_tokens` entries for special tokens (e.g. `specials.all`), ids starting at `firstId`. */
+export function addedTokens(contents: readonly string[], firstId: number): AddedTokenJson[] {
+  return contents.map((content, i) => ({
     id: firstId + i,
     content,
     single_word: false,
@@ -174,6 +174,28 @@ export function addedTokens(specials: SpecialTokenSet, firstId: number): AddedTo
     normalized: false,
     special: true,
   }));
+}
+
+/**
+ * A BPE model without merges: every vocabulary entry is one token and nothing is ever merged, so text maps to its
+ * pre-tokenised pieces one to one (what the byte- and char-level builders need).
+ */
+export function mergelessBpeModel(
+  vocab: Record<string, number>,
+  unk: string | null,
+): Record<string, unknown> {
+  return {
+    type: 'BPE',
+    dropout: null,
+    unk_token: unk,
+    continuing_subword_prefix: null,
+    end_of_word_suffix: null,
+    fuse_unk: false,
+    byte_fallback: false,
+    ignore_merges: false,
+    vocab,
+    merges: [],
+  };
 }
 
 /** A TemplateProcessing post-processor adding bos / eos, or null when neither is asked for. */

@@ -4,7 +4,7 @@
  * training runs fast), plus `##` continuation pieces if you list them. The files are what BERT checkpoints ship,
  * so @huggingface/tokenizers and transformers.js load them too.
  */
-import { type TokenizerFiles, writeTokenizerFiles } from './files.js';
+import { addedTokens, type TokenizerFiles, writeTokenizerFiles } from './files.js';
 import { Tokenizer } from './tokenizer.js';
 
 /**
@@ -32,15 +32,7 @@ export function wordTokenizerFiles(
 ): TokenizerFiles {
   const all = [...new Set([...BERT_SPECIALS, ...words])];
   const vocab: Record<string, number> = Object.fromEntries(all.map((w, i) => [w, i]));
-  const added = BERT_SPECIALS.map((content, id) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  }));
+  const added = addedTokens(BERT_SPECIALS, 0);
   const tok = (id: string, typeId: number) => ({ SpecialToken: { id, type_id: typeId } });
   const seq = (id: string, typeId: number) => ({ Sequence: { id, type_id: typeId } });
   const post =
