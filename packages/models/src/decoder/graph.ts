@@ -144,11 +144,7 @@ export function buildDecoderGraph(
     inputs.positionIds ?? ops.range(pastLenV, totalLenV, g.constant(1n, 'int64')).unsqueeze([0]);
 
   if (config.positional === 'learned') {
-    const wpe = store.param(g, 'wpe.weight', [config.maxPositions, config.dModel], {
-      init: 'normal',
-      std: config.initStd / 2,
-    });
-    x = x.add(wpe.gather(positions, 0));
+    x = x.add(learnedPositions(ctx, config, positions));
   }
   const rope = config.positional === 'rotary' ? rotaryTables(g, config, positions) : null;
 
@@ -166,10 +162,7 @@ export function buildDecoderGraph(
 
   const presents: { key: Value; value: Value }[] = [];
   const headOutputs: Value[] = [];
-  const norm = (name: string, v: Value) =>
-    config.norm === 'layernorm'
-      ? layerNorm(ctx, name, v, config.dModel, config.normEps)
-      : rmsNorm(ctx, name, v, config.dModel, config.normEps);
+  const norm = (name: string, v: Value) => decoderNorm(ctx, config, name, v);
   for (let l = 0; l < config.nLayers; l++) {
     const p = `h.${l}`;
     const a = attention(
@@ -188,20 +181,10 @@ export function buildDecoderGraph(
     if (a.heads) headOutputs.push(a.heads);
     x = x.add(a.out);
     const h2 = norm(`${p}.norm_2`, x);
-    x = x.add(
-      config.mlp === 'gelu'
-        ? mlp(ctx, `${p}.mlp`, h2, config.dModel, config.dFF, config.bias)
-        : swiglu(ctx, `${p}.mlp`, h2, config.dModel, config.dFF, config.bias),
-    );
+    x = x.add(feedForward(ctx, config, `${p}.mlp`, h2));
   }
   const hidden = norm('norm_f', x);
-  const head = config.tieEmbeddings
-    ? embeddingTable.transpose()
-    : store.param(g, 'lm_head.weight', [config.dModel, config.vocabSize], {
-        init: 'normal',
-        std: config.initStd,
-      });
-  const logits = hidden.matmul(head);
+  const logits = hidden.matmul(lmHeadWeight(ctx, config, embeddingTable));
 
   g.output('logits', logits);
   presents.forEach((pr, l) => {
@@ -212,6 +195,36 @@ export function buildDecoderGraph(
   headOutputs.forEach((h, l) => g.output(`head_outputs.${l}`, h));
   if (options.hiddenStates) g.output('last_hidden_state', hidden);
   return { g, logits, hidden, presents, headOutputs, embeddingTable, inputs };
+}
+
+/** The normalisation the config names (LayerNorm or RMSNorm), as every block and the final norm use it. */
+export function decoderNorm(ctx: BuildContext, c: DecoderConfig, name: string, x: Value): Value {
+  return c.norm === 'layernorm'
+    ? layerNorm(ctx, name, x, c.dModel, c.normEps)
+    : rmsNorm(ctx, name, x, c.dModel, c.normEps);
+}
+
+/** A block's MLP as the config names it (GELU or SwiGLU). */
+export function feedForward(ctx: BuildContext, c: DecoderConfig, name: string, x: Value): Value {
+  return c.mlp === 'gelu'
+    ? mlp(ctx, name, x, c.dModel, c.dFF, c.bias)
+    : swiglu(ctx, name, x, c.dModel, c.dFF, c.bias);
+}
+
+/** The learned position embeddings (`wpe.weight`) of `positions`. */
+export function learnedPositions(ctx: BuildContext, c: DecoderConfig, positions: Value): Value {
+  const wpe = ctx.store.param(ctx.g, 'wpe.weight', [c.maxPositions, c.dModel], {
+    init: 'normal',
+    std: c.initStd / 2,
+  });
+  return wpe.gather(positions, 0);
+}
+
+/** The output head [dModel, vocab]: the token table transposed when tied, else `lm_head.weight`. */
+export function lmHeadWeight(ctx: BuildContext, c: DecoderConfig, tokenTable: Value): Value {
+  return c.tieEmbeddings
+    ? tokenTable.transpose()
+    : ctx.store.param(ctx.g, 'lm_head.weight', [c.dModel, c.vocabSize], { init: 'normal', std: c.initStd });
 }
 
 /** cos/sin for the given positions: [batch|1, 1, seq, head_dim] each (HF's rotate-half layout). */

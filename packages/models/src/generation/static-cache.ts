@@ -9,8 +9,15 @@ import {
   type Value,
 } from '@proj/runtime';
 import { type DecoderConfig, headDim, validateConfig } from '../decoder/config.js';
-import { applyRotary, rotaryTables } from '../decoder/graph.js';
-import { type BuildContext, embedding, layerNorm, linear, mlp, rmsNorm, swiglu } from '../nn/layers.js';
+import {
+  applyRotary,
+  decoderNorm,
+  feedForward,
+  learnedPositions,
+  lmHeadWeight,
+  rotaryTables,
+} from '../decoder/graph.js';
+import { type BuildContext, embedding, linear } from '../nn/layers.js';
 import type { ParameterStore } from '../nn/params.js';
 import type { DecoderRunner, ForwardBatch, KvCache } from './runner.js';
 import { GenerationError } from './sampling.js';
@@ -59,17 +66,10 @@ export function buildStaticCacheDecoder(config: DecoderConfig, store: ParameterS
   });
   let x = emb.out;
   if (c.positional === 'learned') {
-    const wpe = store.param(g, 'wpe.weight', [c.maxPositions, c.dModel], {
-      init: 'normal',
-      std: c.initStd / 2,
-    });
-    x = x.add(wpe.gather(positions.reshape([-1]), 0));
+    x = x.add(learnedPositions(ctx, c, positions.reshape([-1])));
   }
   const rope = c.positional === 'rotary' ? rotaryTables(g, c, positions) : null;
-  const norm = (name: string, v: Value) =>
-    c.norm === 'layernorm'
-      ? layerNorm(ctx, name, v, c.dModel, c.normEps)
-      : rmsNorm(ctx, name, v, c.dModel, c.normEps);
+  const norm = (name: string, v: Value) => decoderNorm(ctx, c, name, v);
   // [capacity] as a 1-D value: where the new tokens' scores start after the cache's in the joint softmax.
   const capLen = ops.shapeOf(cacheBias, 3, 4);
   const headShape = (n: number) => ops.concat([bs, g.int64s([n, hd])], 0);
@@ -114,19 +114,14 @@ export function buildStaticCacheDecoder(config: DecoderConfig, store: ParameterS
     if (c.bias) a = a.add(store.param(g, `${p}.attn.out.bias`, [c.dModel], { init: 'zeros' }));
     x = x.add(a);
     const h2 = norm(`${p}.norm_2`, x);
-    x = x.add(
-      c.mlp === 'gelu'
-        ? mlp(ctx, `${p}.mlp`, h2, c.dModel, c.dFF, c.bias)
-        : swiglu(ctx, `${p}.mlp`, h2, c.dModel, c.dFF, c.bias),
-    );
+    x = x.add(feedForward(ctx, c, `${p}.mlp`, h2));
   }
   const hidden = norm('norm_f', x);
-  const head = c.tieEmbeddings
-    ? emb.table.transpose()
-    : store.param(g, 'lm_head.weight', [c.dModel, c.vocabSize], { init: 'normal', std: c.initStd });
   g.output(
     'logits',
-    hidden.matmul(head).reshape(ops.concat([bs, g.int64s([c.vocabSize])], 0), ['batch', 'seq', c.vocabSize]),
+    hidden
+      .matmul(lmHeadWeight(ctx, c, emb.table))
+      .reshape(ops.concat([bs, g.int64s([c.vocabSize])], 0), ['batch', 'seq', c.vocabSize]),
   );
   return g;
 }
