@@ -18,6 +18,7 @@ import {
 } from '@proj/models';
 import { adamw, Rng, Tensor, Trainer, warmupCosine } from '@proj/runtime';
 import { LabInputError, TRAIN_THREADS } from './errors.js';
+import { keepWeightsAndDispose, lastTenthMean, tenthMeans } from './training.js';
 import {
   ATTRIBUTES,
   type Attribute,
@@ -262,21 +263,14 @@ export async function trainEmbedder(
     onProgress?.({ step: step + 1, steps: settings.steps, loss: r.loss });
   }
   const trainMs = performance.now() - start;
-  const weights = new Map([...trainer.params()].map(([k, v]) => [k, v.clone()]));
-  await trainer.dispose();
-  const tenth = Math.max(1, Math.floor(losses.length / 10));
-  const lossCurve: number[] = [];
-  for (let i = 0; i < losses.length; i += tenth) {
-    const part = losses.slice(i, i + tenth);
-    lossCurve.push(part.reduce((a, c) => a + c, 0) / part.length);
-  }
-  const lastAcc = accuracies.slice(-tenth);
+  const weights = await keepWeightsAndDispose(trainer);
+  const lossCurve = tenthMeans(losses);
   return {
     config,
     weights,
     tokenizer: files,
     lossCurve,
-    finalAccuracy: lastAcc.reduce((a, c) => a + c, 0) / lastAcc.length,
+    finalAccuracy: lastTenthMean(accuracies),
     trainMs,
   };
 }

@@ -15,6 +15,7 @@ import {
 } from '@proj/models';
 import { adamw, Rng, Tensor, Trainer, warmupCosine } from '@proj/runtime';
 import { LabInputError, TRAIN_THREADS } from './errors.js';
+import { keepWeightsAndDispose, tenthMeans } from './training.js';
 import { worldAlphabet } from './world.js';
 
 /** Size and schedule of the language model. */
@@ -188,14 +189,8 @@ export async function trainLanguageModel(
     onProgress?.({ step: step + 1, steps: settings.steps, loss: res.loss });
   }
   const trainMs = performance.now() - start;
-  const weights = new Map([...trainer.params()].map(([k, v]) => [k, v.clone()]));
-  await trainer.dispose();
-  const tenth = Math.max(1, Math.floor(losses.length / 10));
-  const lossCurve: number[] = [];
-  for (let i = 0; i < losses.length; i += tenth) {
-    const part = losses.slice(i, i + tenth);
-    lossCurve.push(part.reduce((a, c) => a + c, 0) / part.length);
-  }
+  const weights = await keepWeightsAndDispose(trainer);
+  const lossCurve = tenthMeans(losses);
   return { config, weights, tokenizer: files, lossCurve, trainMs, documentDraws };
 }
 
