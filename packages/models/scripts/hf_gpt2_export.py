@@ -20,9 +20,13 @@ import math
 import os
 import re
 import shutil
+import sys
 
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bpe_reference import bytes_to_unicode, learn_merges  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, '..', 'src', 'folder', 'fixtures')
@@ -34,19 +38,6 @@ EOT = '<|endoftext|>'
 
 
 # ---------------------------------------------------------------- tokenizer (GPT-2 byte-level BPE)
-
-def bytes_to_unicode():
-    """GPT-2's byte -> printable character table (same order GPT-2 gives the byte tokens their ids)."""
-    bs = list(range(ord('!'), ord('~') + 1)) + list(range(ord('¡'), ord('¬') + 1)) + list(range(ord('®'), ord('ÿ') + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, [chr(c) for c in cs]))
-
 
 B2U = bytes_to_unicode()
 # GPT-2's pre-tokenizer regex restricted to ASCII letters/digits (python's `re` has no \p{L}); every text used
@@ -60,29 +51,7 @@ def words(text):
     return [''.join(B2U[b] for b in w.encode('utf-8')) for w in PAT.findall(text)]
 
 
-def learn_merges(text, n):
-    """Plain BPE training: repeatedly merge the most frequent adjacent pair (ties: first seen)."""
-    seqs = [list(w) for w in words(text)]
-    merges = []
-    for _ in range(n):
-        counts = {}
-        for s in seqs:
-            for a, b in zip(s, s[1:]):
-                counts[(a, b)] = counts.get((a, b), 0) + 1
-        if not counts:
-            break
-        best = max(counts.items(), key=lambda kv: kv[1])[0]
-        merges.append(best)
-        for s in seqs:
-            i = 0
-            while i < len(s) - 1:
-                if (s[i], s[i + 1]) == best:
-                    s[i:i + 2] = [s[i] + s[i + 1]]
-                i += 1
-    return merges
-
-
-MERGES = learn_merges(CORPUS, N_MERGES)
+MERGES = learn_merges(words(CORPUS), N_MERGES)
 VOCAB = {B2U[b]: i for i, b in enumerate(B2U)}
 for a, b in MERGES:
     VOCAB[a + b] = len(VOCAB)

@@ -24,10 +24,14 @@ import json
 import os
 import re
 import shutil
+import sys
 import unicodedata
 
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bpe_reference import bytes_to_unicode, learn_merges  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, '..', 'src', 'folder', 'fixtures')
@@ -97,19 +101,6 @@ FAMILIES = {
 
 # ---------------------------------------------------------------- tokenizer (byte-level BPE)
 
-def bytes_to_unicode():
-    """GPT-2's byte -> printable character table (shared by Qwen2 and Llama 3's byte-level BPE)."""
-    bs = list(range(ord('!'), ord('~') + 1)) + list(range(ord('¡'), ord('¬') + 1)) + list(range(ord('®'), ord('ÿ') + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, [chr(c) for c in cs]))
-
-
 B2U = bytes_to_unicode()
 
 
@@ -119,7 +110,7 @@ class BpeTokenizer:
     def __init__(self, fam):
         self.fam = fam
         self.pat = python_regex(fam['regex'])
-        self.merges = self.learn_merges(CORPUS, fam['merges'])
+        self.merges = learn_merges(self.words(CORPUS), fam['merges'])
         self.vocab = {B2U[b]: i for i, b in enumerate(B2U)}
         for a, b in self.merges:
             self.vocab[a + b] = len(self.vocab)
@@ -133,27 +124,6 @@ class BpeTokenizer:
         if self.fam['nfc']:
             text = unicodedata.normalize('NFC', text)
         return [''.join(B2U[b] for b in w.encode('utf-8')) for w in self.pat.findall(text)]
-
-    def learn_merges(self, text, n):
-        """Plain BPE training: repeatedly merge the most frequent adjacent pair (ties: first seen)."""
-        seqs = [list(w) for w in self.words(text)]
-        merges = []
-        for _ in range(n):
-            counts = {}
-            for s in seqs:
-                for a, b in zip(s, s[1:]):
-                    counts[(a, b)] = counts.get((a, b), 0) + 1
-            if not counts:
-                break
-            best = max(counts.items(), key=lambda kv: kv[1])[0]
-            merges.append(best)
-            for s in seqs:
-                i = 0
-                while i < len(s) - 1:
-                    if (s[i], s[i + 1]) == best:
-                        s[i:i + 2] = [s[i] + s[i + 1]]
-                    i += 1
-        return merges
 
     def encode_plain(self, text):
         ids = []
