@@ -5,10 +5,9 @@ import {
   compile,
   encodeModel,
   encodeSafetensors,
-  type Feeds,
   loadSafetensors,
   modelSignature,
-  Tensor,
+  type Tensor,
   toModel,
 } from '@proj/runtime';
 import { writeFolderAtomic } from '../folder/fs.js';
@@ -29,6 +28,9 @@ import {
   openTextModelFolder,
   readOnnx,
   sessionOptionsOf,
+  type TextInputs,
+  type TextRow,
+  textBatchFeeds,
 } from './onnx-folder.js';
 
 /**
@@ -77,9 +79,7 @@ export interface LocalSequenceClassifierFolderOptions extends LocalSequenceClass
 /** How one ONNX model is fed. */
 interface Runner {
   fn: CompiledGraph;
-  dtype: 'int64' | 'int32';
-  /** The model takes token_type_ids. */
-  types: boolean;
+  inputs: TextInputs;
 }
 
 /** Labels from config.json: `id2label` ({"0": "contradiction", ...}), else `num_labels` generic names. */
@@ -207,13 +207,17 @@ export class LocalSequenceClassifier {
     }
     const { g } = buildClassifierGraph(config, store, { numLabels: labels.length });
     const fn = await compile(g, sessionOptionsOf(options));
-    return new LocalSequenceClassifier({ fn, dtype: 'int64', types: config.typeVocabSize > 0 }, tokenizer, {
-      id: options.id ?? 'local-classifier',
-      labels,
-      maxLength: maxLengthOf(options, config.maxPositions, tokenizer, ClassifierError),
-      padId: tokenizer.padTokenId ?? config.padTokenId ?? 0,
-      batchSize: options.batchSize ?? 32,
-    });
+    return new LocalSequenceClassifier(
+      { fn, inputs: { dtype: 'int64', tokenTypes: config.typeVocabSize > 0 } },
+      tokenizer,
+      {
+        id: options.id ?? 'local-classifier',
+        labels,
+        maxLength: maxLengthOf(options, config.maxPositions, tokenizer, ClassifierError),
+        padId: tokenizer.padTokenId ?? config.padTokenId ?? 0,
+        batchSize: options.batchSize ?? 32,
+      },
+    );
   }
 
   /**
@@ -278,7 +282,7 @@ export class LocalSequenceClassifier {
     }
     const positions = num('max_position_embeddings');
     const fn = await compile(bytes, sessionOptionsOf(options));
-    return new LocalSequenceClassifier({ fn, dtype, types: tokenTypes }, tokenizer, {
+    return new LocalSequenceClassifier({ fn, inputs: { dtype, tokenTypes } }, tokenizer, {
       id: options.id ?? basename(resolve(dir)),
       labels,
       maxLength: maxLengthOf(options, positions, tokenizer, ClassifierError),
@@ -307,7 +311,7 @@ export class LocalSequenceClassifier {
         `classify() takes an array of texts or [text, text] pairs, got ${typeof inputs}.`,
       );
     }
-    const rows = inputs.map((input, i) => this.encode(input, i));
+    const rows = this.encodeAll(inputs);
     const order = rows.map((_, i) => i).sort((a, b) => rows[b].ids.length - rows[a].ids.length || a - b);
     const out = new Array<Classification>(rows.length);
     for (let start = 0; start < order.length; start += this.batchSize) {
@@ -331,39 +335,39 @@ export class LocalSequenceClassifier {
     await this.runner.fn.dispose();
   }
 
-  private encode(input: ClassifierInput, i: number): { ids: number[]; typeIds: number[] } {
-    if (typeof input === 'string') {
-      const ids = this.tokenizer
-        .encodeBatch([input], { truncation: true, maxLength: this.maxLength, padTokenId: this.padId })
-        .row(0);
-      return { ids, typeIds: new Array<number>(ids.length).fill(0) };
+  /** Token rows of every input: pairs through the pair template, single texts in one batch call. */
+  private encodeAll(inputs: readonly ClassifierInput[]): TextRow[] {
+    const rows = new Array<TextRow>(inputs.length);
+    const singles: number[] = [];
+    inputs.forEach((input, i) => {
+      if (typeof input === 'string') singles.push(i);
+      else if (Array.isArray(input) && input.length === 2 && input.every((t) => typeof t === 'string')) {
+        rows[i] = this.tokenizer.encodePair(input[0], input[1], {
+          truncation: true,
+          maxLength: this.maxLength,
+        });
+      } else {
+        throw new ClassifierError(
+          `classify(): inputs[${i}] is ${JSON.stringify(input)?.slice(0, 60)}; pass a string or a [premise, hypothesis] pair of strings.`,
+        );
+      }
+    });
+    if (singles.length > 0) {
+      const enc = this.tokenizer.encodeBatch(
+        singles.map((i) => inputs[i] as string),
+        { truncation: true, maxLength: this.maxLength, padTokenId: this.padId },
+      );
+      singles.forEach((i, k) => {
+        rows[i] = { ids: enc.row(k) };
+      });
     }
-    if (Array.isArray(input) && input.length === 2 && input.every((t) => typeof t === 'string')) {
-      return this.tokenizer.encodePair(input[0], input[1], { truncation: true, maxLength: this.maxLength });
-    }
-    throw new ClassifierError(
-      `classify(): inputs[${i}] is ${JSON.stringify(input)?.slice(0, 60)}; pass a string or a [premise, hypothesis] pair of strings.`,
-    );
+    return rows;
   }
 
-  private async runBatch(rows: { ids: number[]; typeIds: number[] }[]): Promise<Float32Array[]> {
+  private async runBatch(rows: readonly TextRow[]): Promise<Float32Array[]> {
     const r = this.runner;
     const b = rows.length;
-    const s = Math.max(1, ...rows.map((x) => x.ids.length));
-    const ids = new Int32Array(b * s).fill(this.padId);
-    const mask = new Int32Array(b * s);
-    const types = new Int32Array(b * s);
-    rows.forEach((row, i) => {
-      ids.set(row.ids, i * s);
-      types.set(row.typeIds, i * s);
-      mask.fill(1, i * s, i * s + row.ids.length);
-    });
-    const tensor = (v: Int32Array) =>
-      r.dtype === 'int64'
-        ? new Tensor('int64', BigInt64Array.from(v, BigInt), [b, s])
-        : new Tensor('int32', v, [b, s]);
-    const feeds: Feeds = { input_ids: tensor(ids), attention_mask: tensor(mask) };
-    if (r.types) feeds.token_type_ids = tensor(types);
+    const { feeds } = textBatchFeeds(rows, this.padId, r.inputs);
     const { logits } = await r.fn.run(feeds, { outputs: ['logits'] });
     const n = this.labels.length;
     if (

@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import { type CompiledGraph, compile, type Feeds, modelSignature, Tensor } from '@proj/runtime';
+import { type CompiledGraph, compile, modelSignature } from '@proj/runtime';
 import type { Embedder } from '../interfaces.js';
 import type { ParameterStore } from '../nn/params.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -18,6 +18,8 @@ import {
   openTextModelFolder,
   readOnnx,
   sessionOptionsOf,
+  type TextInputs,
+  textBatchFeeds,
 } from './onnx-folder.js';
 import { meanPoolNormalize, normalizeRow } from './pooling.js';
 
@@ -39,10 +41,7 @@ export interface LocalEmbedderFolderOptions extends LocalEmbedderOptions {
 /** How one ONNX model is fed and read. */
 interface Runner {
   fn: CompiledGraph;
-  idsName: string;
-  maskName: string;
-  typesName?: string;
-  dtype: 'int64' | 'int32';
+  inputs: TextInputs;
   output: string;
   /** The output is already one vector per text (else token states to mean-pool). */
   pooled: boolean;
@@ -127,9 +126,7 @@ export class LocalEmbedder implements Embedder {
     });
     const runner: Runner = {
       fn,
-      idsName: 'input_ids',
-      maskName: 'attention_mask',
-      dtype: 'int64',
+      inputs: { dtype: 'int64', tokenTypes: false },
       output: 'sentence_embedding',
       pooled: true,
     };
@@ -210,10 +207,7 @@ export class LocalEmbedder implements Embedder {
     const fn = await compile(bytes.bytes, sessionOptionsOf(options));
     const runner: Runner = {
       fn,
-      idsName: 'input_ids',
-      maskName: 'attention_mask',
-      typesName: tokenTypes ? 'token_type_ids' : undefined,
-      dtype,
+      inputs: { dtype, tokenTypes },
       output,
       pooled,
     };
@@ -295,19 +289,15 @@ export class LocalEmbedder implements Embedder {
   private async runBatch(rows: number[][]): Promise<Float32Array[]> {
     const r = this.runner;
     const b = rows.length;
-    const s = Math.max(...rows.map((x) => x.length));
-    const ids = new Int32Array(b * s).fill(this.padId);
-    const mask = new Int32Array(b * s);
-    rows.forEach((row, i) => {
-      ids.set(row, i * s);
-      mask.fill(1, i * s, i * s + row.length);
-    });
-    const tensor = (v: Int32Array) =>
-      r.dtype === 'int64'
-        ? new Tensor('int64', BigInt64Array.from(v, BigInt), [b, s])
-        : new Tensor('int32', v, [b, s]);
-    const feeds: Feeds = { [r.idsName]: tensor(ids), [r.maskName]: tensor(mask) };
-    if (r.typesName) feeds[r.typesName] = tensor(new Int32Array(b * s));
+    const {
+      feeds,
+      mask,
+      seq: s,
+    } = textBatchFeeds(
+      rows.map((ids) => ({ ids })),
+      this.padId,
+      r.inputs,
+    );
     const result = (await r.fn.run(feeds, { outputs: [r.output] }))[r.output];
     const data = result.data as Float32Array;
     if (result.dtype !== 'float32')

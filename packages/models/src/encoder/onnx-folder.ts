@@ -4,9 +4,11 @@ import {
   DataLocation,
   decodeModel,
   encodeModel,
+  type Feeds,
   loadModel,
   type ModelSignature,
   type SessionOptions,
+  Tensor,
 } from '@proj/runtime';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { EncoderFolderError } from './errors.js';
@@ -196,4 +198,40 @@ export function checkTextInputs(
     throw new EncoderFolderError(`${onnxPath}: input_ids must be int64 or int32, got ${ids.dtype}.`);
   }
   return { dtype: ids.dtype, tokenTypes: names.has('token_type_ids') };
+}
+
+/** One encoded input of a text model: token ids and (for pairs) segment ids. */
+export interface TextRow {
+  ids: readonly number[];
+  /** Segment ids, one per token (absent: all 0). */
+  typeIds?: readonly number[];
+}
+
+/**
+ * The feeds of one right-padded batch for a BERT-like ONNX model (`input_ids`, `attention_mask`, and
+ * `token_type_ids` when it takes them), in the model's id dtype. Also returns the mask, for pooling on the host.
+ * @example const { feeds, mask, seq } = textBatchFeeds(rows, padId, { dtype: 'int64', tokenTypes: true });
+ */
+export function textBatchFeeds(
+  rows: readonly TextRow[],
+  padId: number,
+  inputs: TextInputs,
+): { feeds: Feeds; mask: Int32Array; seq: number } {
+  const b = rows.length;
+  const s = Math.max(1, ...rows.map((r) => r.ids.length));
+  const ids = new Int32Array(b * s).fill(padId);
+  const mask = new Int32Array(b * s);
+  const types = new Int32Array(b * s);
+  rows.forEach((row, i) => {
+    ids.set(row.ids, i * s);
+    if (row.typeIds) types.set(row.typeIds, i * s);
+    mask.fill(1, i * s, i * s + row.ids.length);
+  });
+  const tensor = (v: Int32Array) =>
+    inputs.dtype === 'int64'
+      ? new Tensor('int64', BigInt64Array.from(v, BigInt), [b, s])
+      : new Tensor('int32', v, [b, s]);
+  const feeds: Feeds = { input_ids: tensor(ids), attention_mask: tensor(mask) };
+  if (inputs.tokenTypes) feeds.token_type_ids = tensor(types);
+  return { feeds, mask, seq: s };
 }
