@@ -13,7 +13,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@proj/runtime';
 import { writeResult } from '../../../bench/lib/results.js';
-import { median } from '../../../bench/lib/torch-peer.js';
+import { alternatingThroughput } from '../../../bench/lib/rounds.js';
 import {
   loadTransformersPeer,
   TRANSFORMERS_PEER as PEER,
@@ -120,26 +120,17 @@ async function main() {
       const b = await runPeer();
       maxDiff = Math.max(...a.flatMap((v, i) => Array.from(v, (x, j) => Math.abs(x - b[i][j]))));
     }
-    const per = { ours: [] as number[], peer: [] as number[] };
-    const time = async (f: () => Promise<unknown>) => {
-      const s = performance.now();
-      await f();
-      return (pairs.length / (performance.now() - s)) * 1000;
-    };
-    for (let r = 0; r < rounds; r++) {
-      per.ours.push(await time(runOurs));
-      if (model) per.peer.push(await time(runPeer));
-    }
+    const t = await alternatingThroughput(rounds, pairs.length, runOurs, model ? runPeer : null);
     const tokens = pairs.map((p) => ours.tokenizer.encodePair(p[0], p[1]).ids.length);
     rows.push({
       scenario: name,
       meanTokens: tokens.reduce((x, y) => x + y, 0) / tokens.length,
-      oursPairsPerSec: median(per.ours),
-      peerPairsPerSec: model ? median(per.peer) : null,
-      ratio: model ? median(per.ours.map((o, i) => o / per.peer[i])) : null,
+      oursPairsPerSec: t.ours,
+      peerPairsPerSec: t.peer,
+      ratio: t.ratio,
       maxLogitDiff: model ? maxDiff : null,
-      perRoundOurs: per.ours.map((x) => Number(x.toFixed(1))),
-      perRoundPeer: per.peer.map((x) => Number(x.toFixed(1))),
+      perRoundOurs: t.perRoundOurs,
+      perRoundPeer: t.perRoundPeer,
     });
   }
   await ours.dispose();

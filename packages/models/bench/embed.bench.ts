@@ -14,7 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeModel, Rng, toModel } from '@proj/runtime';
 import { writeResult } from '../../../bench/lib/results.js';
-import { median } from '../../../bench/lib/torch-peer.js';
+import { alternatingThroughput } from '../../../bench/lib/rounds.js';
 import {
   loadTransformersPeer,
   TRANSFORMERS_PEER as PEER,
@@ -113,26 +113,17 @@ async function main() {
       const b = await runPeer();
       minCos = Math.min(...a.map((v, i) => v.reduce((s, x, j) => s + x * b[i][j], 0)));
     }
-    const per = { ours: [] as number[], peer: [] as number[] };
-    const time = async (f: () => Promise<unknown>) => {
-      const s = performance.now();
-      await f();
-      return (texts.length / (performance.now() - s)) * 1000;
-    };
-    for (let r = 0; r < rounds; r++) {
-      per.ours.push(await time(runOurs));
-      if (extractor) per.peer.push(await time(runPeer));
-    }
+    const t = await alternatingThroughput(rounds, texts.length, runOurs, extractor ? runPeer : null);
     await ours.dispose();
     await extractor?.dispose();
     const row = {
       folder: label,
-      oursTextsPerSec: median(per.ours),
-      peerTextsPerSec: extractor ? median(per.peer) : null,
-      ratio: extractor ? median(per.ours.map((o, i) => o / per.peer[i])) : null,
+      oursTextsPerSec: t.ours,
+      peerTextsPerSec: t.peer,
+      ratio: t.ratio,
       minCosineOursVsPeer: extractor ? minCos : null,
-      perRoundOurs: per.ours.map((x) => Number(x.toFixed(1))),
-      perRoundPeer: per.peer.map((x) => Number(x.toFixed(1))),
+      perRoundOurs: t.perRoundOurs,
+      perRoundPeer: t.perRoundPeer,
     };
     rows.push(row);
   }
